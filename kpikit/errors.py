@@ -1,0 +1,203 @@
+"""One exception tree for kpikit.
+
+Every error a user can cause derives from :class:`KpikitError`. Errors carry
+structured fields (``file``, ``row``, ``column``, ``expected``, ``found``,
+``fix``) and rebuild a readable message from them, so a consultant reading a
+failed load sees *where* the problem is, *what* was expected, *what* was found
+and *how to fix it*, without a traceback from deep inside pandas.
+
+A loader that finds several problems in one file raises a single
+:class:`ValidationError` holding every :class:`Problem` (lazy validation, as
+pandera does), so the client's export can be fixed in one pass.
+
+Examples
+--------
+>>> from kpikit.errors import Problem, ValidationError
+>>> err = ValidationError(
+...     [Problem(message="text in a numeric column", row=7, column="Cost",
+...              expected="a number", found="'n/a'", fix="blank the cell or enter 0")],
+...     file="google_ads.csv",
+... )
+>>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+google_ads.csv: 1 problem
+  - row 7, column 'Cost': text in a numeric column (expected a number, found 'n/a'). Fix: blank the cell or enter 0
+>>> isinstance(err, KpikitError)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+__all__ = [
+    "KpikitError",
+    "ConfigError",
+    "DataError",
+    "ValidationError",
+    "UnknownFormatError",
+    "CurrencyError",
+    "ReportError",
+    "Problem",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as possible.
+
+    ``row`` is the 1-based line number in the file as a spreadsheet shows it
+    (header and preamble lines included), so a consultant can jump straight to it.
+    """
+
+    message: str
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    expected: str | None = None
+    found: str | None = None
+    fix: str | None = None
+
+    def location(self) -> str:
+        parts = []
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.location()
+        text = f"{where}: {self.message}" if where else self.message
+        detail = []
+        if self.expected is not None:
+            detail.append(f"expected {self.expected}")
+        if self.found is not None:
+            detail.append(f"found {self.found}")
+        if detail:
+            text += f" ({', '.join(detail)})"
+        if self.fix:
+            text += f". Fix: {self.fix}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class KpikitError(Exception):
+    """Base of every error kpikit raises on purpose.
+
+    Parameters
+    ----------
+    message
+        What went wrong, in the user's terms.
+    file, row, column
+        Where, when known. ``row`` is 1-based as shown in a spreadsheet.
+    expected, found
+        What kpikit expected and what it found (already ``repr``-ed by the caller).
+    fix
+        What the user should do about it.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        expected: str | None = None,
+        found: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = None if file is None else str(file)
+        self.row = row
+        self.column = column
+        self.expected = expected
+        self.found = found
+        self.fix = fix
+        super().__init__(str(self))
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The problems this error reports (one, for a simple error)."""
+        return [
+            Problem(
+                message=self.message,
+                file=self.file,
+                row=self.row,
+                column=self.column,
+                expected=self.expected,
+                found=self.found,
+                fix=self.fix,
+            )
+        ]
+
+    def __str__(self) -> str:
+        (p,) = self.problems
+        body = str(p)
+        return f"{self.file}: {body}" if self.file else body
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "error": type(self).__name__,
+            "file": self.file,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+class ConfigError(KpikitError):
+    """A client config (YAML) or a column map is missing, malformed or inconsistent."""
+
+
+class DataError(KpikitError):
+    """An input file cannot be used as it is."""
+
+
+class ValidationError(DataError):
+    """Every problem found in one file, collected lazily and raised once.
+
+    Parameters
+    ----------
+    problems
+        All the problems found. Each keeps its own row and column.
+    file
+        The file they were found in.
+    """
+
+    def __init__(self, problems: list[Problem], *, file: str | None = None) -> None:
+        self._problems = list(problems)
+        first = self._problems[0] if self._problems else Problem("no problem recorded")
+        super().__init__(
+            first.message,
+            file=file,
+            row=first.row,
+            column=first.column,
+            expected=first.expected,
+            found=first.found,
+            fix=first.fix,
+        )
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
+    def __str__(self) -> str:
+        n = len(self._problems)
+        head = f"{self.file}: " if self.file else ""
+        lines = [f"{head}{n} problem{'s' if n != 1 else ''}"]
+        lines += [f"  - {p}" for p in self._problems]
+        return "\n".join(lines)
+
+
+class UnknownFormatError(DataError):
+    """No registered export format recognises the file."""
+
+
+class CurrencyError(DataError):
+    """Money in different currencies would be mixed without an exchange rate."""
+
+
+class ReportError(KpikitError):
+    """A report could not be produced for a client."""

@@ -1,0 +1,272 @@
+"""The normalised data model every kpikit analysis runs on.
+
+Raw exports (Google Ads, LinkedIn, Meta, HubSpot, Salesforce, anything with a
+column map) are loaded into five tables with fixed, self-explaining column
+names. Analysis code never sees a platform's own headers.
+
+=================  ===========================================================
+table              one row is
+=================  ===========================================================
+``spend``          one platform's delivery for one day, campaign and ad group
+``contacts``       one person who became a lead, keyed by a salted email hash
+``deals``          one opportunity / deal, open, won or lost
+``touchpoints``    one marketing interaction of a contact (optional)
+``target_accounts`` one key account the client sells to (optional)
+=================  ===========================================================
+
+Privacy is part of the model: ``contacts`` has no email, name or phone column.
+The loader hashes the email into ``contact_key`` and keeps only the company
+domain, which key-account matching needs.
+
+Naming follows the platforms' own vocabulary where it is unambiguous. One
+normalisation matters: **campaign** is what the business plans and budgets
+(Google/Meta campaign, LinkedIn *campaign group*), **ad_group** is the targeted
+unit under it (Google ad group, Meta ad set, LinkedIn *campaign*).
+
+Examples
+--------
+>>> from kpikit.model import TABLES, empty_table
+>>> TABLES["spend"].required
+('date', 'platform', 'campaign', 'impressions', 'clicks', 'cost', 'currency')
+>>> list(empty_table("target_accounts").columns)
+['account_domain', 'account_name', 'tier']
+>>> print(TABLES["spend"].describe().splitlines()[0])
+spend: one platform's delivery for one day, campaign and ad group
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from kpikit.errors import Problem, ValidationError
+
+__all__ = [
+    "Column",
+    "Table",
+    "TABLES",
+    "STAGES",
+    "ClientModel",
+    "empty_table",
+    "conform",
+]
+
+# Funnel stages a contact or deal can reach, in order. The dates live in the
+# contacts table (``<stage>_date``) and the deals table (created/close dates).
+STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a normalised table.
+
+    ``dtype`` is a pandas dtype name: ``str``, ``Int64`` (counts, nullable),
+    ``float64`` (money), ``datetime64[us]`` (dates), ``boolean``.
+    """
+
+    name: str
+    dtype: str
+    description: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def dtypes(self) -> dict[str, str]:
+        return {c.name: c.dtype for c in self.columns}
+
+    def describe(self) -> str:
+        """A plain-text glossary of the table."""
+        lines = [f"{self.name}: {self.description}"]
+        for c in self.columns:
+            flag = " (required)" if c.required else ""
+            lines.append(f"  {c.name:<24} {c.dtype:<15} {c.description}{flag}")
+        return "\n".join(lines)
+
+
+_DATE = "datetime64[us]"
+_PROVENANCE = (
+    Column("source_file", "str", "export file the row came from (for reconciliation)"),
+    Column("source_row", "Int64", "1-based line in that file, as a spreadsheet shows it"),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "spend",
+            "one platform's delivery for one day, campaign and ad group",
+            (
+                Column("date", _DATE, "day of delivery (report start date for a summary row)", True),
+                Column("platform", "str", "google_ads, linkedin, meta, or the column map's name", True),
+                Column("account", "str", "ad account name or id"),
+                Column("campaign", "str", "budgeted campaign (LinkedIn: campaign group)", True),
+                Column("ad_group", "str", "targeted unit: ad group, ad set, LinkedIn campaign"),
+                Column("impressions", "Int64", "times an ad was shown", True),
+                Column("clicks", "Int64", "clicks to the landing page or link: what CTR uses", True),
+                Column(
+                    "clicks_all",
+                    "Int64",
+                    "every click incl. likes, shares, expands (Meta 'Clicks (all)', LinkedIn 'Clicks')",
+                ),
+                Column("engagements", "Int64", "likes, reactions, shares, comments, follows: the vanity outcome"),
+                Column("cost", "float64", "spend in `currency`", True),
+                Column("currency", "str", "ISO 4217 code of `cost`", True),
+                Column("platform_conversions", "float64", "conversions as the platform reports them (self-attributed)"),
+                *_PROVENANCE,
+            ),
+        ),
+        Table(
+            "contacts",
+            "one person who became a lead; no email, name or phone is ever kept",
+            (
+                Column("contact_key", "str", "salted SHA-256 of the lower-cased email", True),
+                Column("company_domain", "str", "domain of the work email or company website"),
+                Column("company", "str", "company (account) name as the CRM has it"),
+                Column("created_date", _DATE, "when the contact entered the CRM", True),
+                Column("source", "str", "original source / lead source (e.g. Paid Search)"),
+                Column("medium", "str", "utm_medium"),
+                Column("campaign", "str", "utm_campaign or the CRM's campaign name"),
+                Column("lifecycle_stage", "str", "current stage: lead, mql, sql, opportunity, won, other"),
+                Column("lead_date", _DATE, "became a lead"),
+                Column("mql_date", _DATE, "became a marketing qualified lead"),
+                Column("sql_date", _DATE, "became a sales qualified lead"),
+                Column("opportunity_date", _DATE, "became an opportunity"),
+                Column("won_date", _DATE, "became a customer"),
+                *_PROVENANCE,
+            ),
+        ),
+        Table(
+            "deals",
+            "one opportunity or deal, open, won or lost",
+            (
+                Column("deal_id", "str", "the CRM's deal / opportunity id", True),
+                Column("account", "str", "company the deal is with"),
+                Column("account_domain", "str", "that company's web domain"),
+                Column("contact_key", "str", "hashed primary contact, when the export has one"),
+                Column("created_date", _DATE, "deal created", True),
+                Column("close_date", _DATE, "closed, or expected close for open deals"),
+                Column("amount", "float64", "deal value in `currency`"),
+                Column("currency", "str", "ISO 4217 code of `amount`"),
+                Column("stage", "str", "the CRM's stage label, unchanged"),
+                Column("is_closed", "boolean", "closed (won or lost)"),
+                Column("is_won", "boolean", "closed won"),
+                Column("source", "str", "lead source / original source"),
+                Column("campaign", "str", "source campaign (utm_campaign or primary campaign source)"),
+                *_PROVENANCE,
+            ),
+        ),
+        Table(
+            "touchpoints",
+            "one marketing interaction of a contact, for attribution",
+            (
+                Column("contact_key", "str", "hashed contact", True),
+                Column("timestamp", _DATE, "when it happened", True),
+                Column("channel", "str", "e.g. paid_search, paid_social, email, organic", True),
+                Column("campaign", "str", "campaign name, when known"),
+                *_PROVENANCE,
+            ),
+        ),
+        Table(
+            "target_accounts",
+            "one key account on the client's target list",
+            (
+                Column("account_domain", "str", "company web domain, lower case", True),
+                Column("account_name", "str", "company name"),
+                Column("tier", "str", "e.g. tier 1 / tier 2"),
+            ),
+        ),
+    )
+}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty frame with the table's columns and dtypes."""
+    table = TABLES[name]
+    return pd.DataFrame({c.name: pd.Series(dtype=c.dtype) for c in table.columns})
+
+
+def conform(name: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
+    """Return ``frame`` with exactly the table's columns, in order, with its dtypes.
+
+    Optional columns that are missing are added empty; required ones must be
+    present. Extra columns are dropped, which is how the model guarantees that
+    nothing but the documented columns (and so no personal data) leaves a loader.
+
+    Raises
+    ------
+    ValidationError
+        listing every missing required column.
+    """
+    table = TABLES[name]
+    missing = [c for c in table.required if c not in frame.columns]
+    if missing:
+        raise ValidationError(
+            [
+                Problem(
+                    f"the {name} table needs column {c!r}",
+                    file=file,
+                    column=c,
+                    expected=f"a column {c!r}",
+                    found=f"columns {list(frame.columns)!r}",
+                    fix="map a source column to it in the column map",
+                )
+                for c in missing
+            ],
+            file=file,
+        )
+    out = {}
+    n = len(frame)
+    for c in table.columns:
+        if c.name in frame.columns:
+            s = frame[c.name]
+            if str(s.dtype) != c.dtype:
+                s = s.astype(c.dtype)
+            out[c.name] = s.reset_index(drop=True)
+        else:
+            out[c.name] = pd.Series([pd.NA] * n, dtype=c.dtype) if n else pd.Series(dtype=c.dtype)
+    return pd.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class ClientModel:
+    """Everything kpikit knows about one client, normalised.
+
+    Frames are shared, not copied: treat them as read-only (pandas
+    copy-on-write makes accidental writes local anyway). ``replace`` returns a
+    new model, e.g. with a filtered spend table.
+    """
+
+    spend: pd.DataFrame = field(default_factory=lambda: empty_table("spend"))
+    contacts: pd.DataFrame = field(default_factory=lambda: empty_table("contacts"))
+    deals: pd.DataFrame = field(default_factory=lambda: empty_table("deals"))
+    touchpoints: pd.DataFrame = field(default_factory=lambda: empty_table("touchpoints"))
+    target_accounts: pd.DataFrame = field(default_factory=lambda: empty_table("target_accounts"))
+    config: Any = None
+    load_report: Any = None
+
+    def replace(self, **changes: Any) -> ClientModel:
+        return replace(self, **changes)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in TABLES}
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables().items())
+        client = getattr(self.config, "client", None)
+        return f"ClientModel({client!r}, {sizes})" if client else f"ClientModel({sizes})"
