@@ -18,6 +18,11 @@ Privacy is part of the model: ``contacts`` has no email, name or phone column.
 The loader hashes the email into ``contact_key`` and keeps only the company
 domain, which key-account matching needs.
 
+Extra dimensions: any column named ``dim_<name>`` (e.g. ``dim_age``,
+``dim_gender``, ``dim_job_function``) is kept as text by :func:`conform`, so a
+column map can carry a segmentation the model does not name and analysis can
+group by it (``by="dim_age"``).
+
 Naming follows the platforms' own vocabulary where it is unambiguous. One
 normalisation matters: **campaign** is what the business plans and budgets
 (Google/Meta campaign, LinkedIn *campaign group*), **ad_group** is the targeted
@@ -48,6 +53,7 @@ __all__ = [
     "Table",
     "TABLES",
     "STAGES",
+    "DIMENSION_PREFIX",
     "ClientModel",
     "empty_table",
     "conform",
@@ -56,6 +62,7 @@ __all__ = [
 # Funnel stages a contact or deal can reach, in order. The dates live in the
 # contacts table (``<stage>_date``) and the deals table (created/close dates).
 STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
+DIMENSION_PREFIX = "dim_"
 
 
 @dataclass(frozen=True)
@@ -128,6 +135,17 @@ TABLES: dict[str, Table] = {
                 Column("cost", "float64", "spend in `currency`", True),
                 Column("currency", "str", "ISO 4217 code of `cost`", True),
                 Column("platform_conversions", "float64", "conversions as the platform reports them (self-attributed)"),
+                Column("reported_leads", "Int64", "leads / enquiries reported per row (lead forms, offline import)"),
+                Column(
+                    "reported_outcomes",
+                    "Int64",
+                    "real outcomes reported per row when there is no CRM (e.g. approved sales)",
+                ),
+                Column(
+                    "reported_revenue",
+                    "float64",
+                    "sales value reported per row, in `currency` (advertiser's, not agency's)",
+                ),
                 *_PROVENANCE,
             ),
         ),
@@ -142,6 +160,7 @@ TABLES: dict[str, Table] = {
                 Column("source", "str", "original source / lead source (e.g. Paid Search)"),
                 Column("medium", "str", "utm_medium"),
                 Column("campaign", "str", "utm_campaign or the CRM's campaign name"),
+                Column("ad_group", "str", "utm_content / utm_term: the ad group or audience the lead came from"),
                 Column("lifecycle_stage", "str", "current stage: lead, mql, sql, opportunity, won, other"),
                 Column("lead_date", _DATE, "became a lead"),
                 Column("mql_date", _DATE, "became a marketing qualified lead"),
@@ -205,8 +224,10 @@ def conform(name: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.Da
     """Return ``frame`` with exactly the table's columns, in order, with its dtypes.
 
     Optional columns that are missing are added empty; required ones must be
-    present. Extra columns are dropped, which is how the model guarantees that
-    nothing but the documented columns (and so no personal data) leaves a loader.
+    present. Extra columns are dropped, except ``dim_*`` segment columns, which
+    are kept (as text, after the documented ones). This is how the model
+    guarantees that nothing but documented columns (and so no personal data)
+    leaves a loader.
 
     Raises
     ------
@@ -240,6 +261,9 @@ def conform(name: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.Da
             out[c.name] = s.reset_index(drop=True)
         else:
             out[c.name] = pd.Series([pd.NA] * n, dtype=c.dtype) if n else pd.Series(dtype=c.dtype)
+    for extra in frame.columns:
+        if isinstance(extra, str) and extra.startswith(DIMENSION_PREFIX) and extra not in out:
+            out[extra] = frame[extra].astype("str").reset_index(drop=True)
     return pd.DataFrame(out)
 
 
