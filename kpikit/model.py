@@ -260,7 +260,7 @@ def conform(name: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.Da
                 s = s.astype(c.dtype)
             out[c.name] = s.reset_index(drop=True)
         else:
-            out[c.name] = pd.Series([pd.NA] * n, dtype=c.dtype) if n else pd.Series(dtype=c.dtype)
+            out[c.name] = pd.Series(index=range(n), dtype=c.dtype)
     for extra in frame.columns:
         if isinstance(extra, str) and extra.startswith(DIMENSION_PREFIX) and extra not in out:
             out[extra] = frame[extra].astype("str").reset_index(drop=True)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import pytest
+
+from kpikit.config import FUNNEL_STAGES, ClientConfig, load_config
+from kpikit.errors import ConfigError
+
+
+def write(tmp_path, text):
+    p = tmp_path / "client.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_template_loads(tmp_path):
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parents[1] / "templates" / "client.yaml"
+    cfg = load_config(template)
+    assert cfg.client == "demo"
+    assert cfg.currency == "EUR"
+    assert cfg.rate("USD") == pytest.approx(0.92)
+    assert cfg.rate("EUR") == 1.0
+    assert cfg.rate("GBP") is None
+    assert cfg.funnel.stages == FUNNEL_STAGES
+    assert cfg.kpis["campaign_manager"] == "ctr"
+
+
+def test_relative_paths_resolve_against_config_folder(tmp_path):
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "b.csv").write_text("x")
+    (tmp_path / "exports" / "a.tsv").write_text("x")
+    (tmp_path / "exports" / ".hidden.csv").write_text("x")
+    (tmp_path / "exports" / "notes.md").write_text("x")
+    cfg = load_config(write(tmp_path, "client: acme\nexports: exports\ntarget_accounts: ta.csv\n"))
+    assert [e.path.name for e in cfg.exports] == ["a.tsv", "b.csv"]
+    assert cfg.target_accounts == tmp_path / "ta.csv"
+
+
+def test_explicit_export_list_with_map(tmp_path):
+    cfg = load_config(write(tmp_path, "client: acme\nexports:\n  - x.csv\n  - {path: y.csv, map: maps/y.yaml}\n"))
+    assert cfg.exports[0].path == tmp_path / "x.csv" and cfg.exports[0].map is None
+    assert cfg.exports[1].map == tmp_path / "maps" / "y.yaml"
+
+
+@pytest.mark.parametrize(
+    "text, column, fragment",
+    [
+        ("client: ../x\n", "client", "letters, digits"),
+        ("client: /abs\n", "client", "letters, digits"),
+        ("client: a\ncurrency: euro\n", "currency", "ISO 4217"),
+        ("client: a\nfx_rates: {USD: -1}\n", "fx_rates", "positive"),
+        ("client: a\nfx_rates: {usd: 1}\n", "fx_rates", "ISO 4217"),
+        ("client: a\nfunnel: {stages: [clicks, likes]}\n", "funnel.stages", "allowed stages"),
+        ("client: a\nfunnel: {real_outcome: likes}\n", "funnel.real_outcome", "real_outcome must be one of"),
+        ("client: a\nbudget: 3\n", "budget", "unknown key"),
+        ("client: a\nexports: 3\n", "exports", "folder or a list"),
+    ],
+)
+def test_bad_configs_say_what_and_where(tmp_path, text, column, fragment):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.column == column
+    assert info.value.file == str(path)
+    assert fragment in str(info.value)
+    assert info.value.fix
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    path = write(tmp_path, "client: a\nfunnel: [unclosed\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.row is not None
+    assert "not valid YAML" in str(info.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_salt_from_environment_wins(monkeypatch):
+    monkeypatch.setenv("KPIKIT_SALT", "from-env")
+    assert ClientConfig.from_dict({"client": "a", "salt": "in-file"}).salt == "from-env"
