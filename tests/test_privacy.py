@@ -46,3 +46,29 @@ def test_domains():
     assert pd.isna(out.iloc[1])
     assert out.iloc[2] == "c.org"
     assert pd.isna(out.iloc[3]) and pd.isna(out.iloc[4])
+
+
+def test_index_is_kept_and_hash_is_positionally_right():
+    s = pd.Series(["a@x.com", "b@y.com"], index=[10, 3])
+    k = hash_emails(s, "salt")
+    assert k.index.tolist() == [10, 3]
+    assert k[10] == hash_emails(pd.Series(["a@x.com"]), "salt")[0]
+
+
+def test_chunks_give_the_same_keys(monkeypatch):
+    import kpikit.privacy as privacy
+
+    s = pd.Series([f"u{i}@d{i % 7}.com" for i in range(1000)] + [None, ""])
+    whole = hash_emails(s, "salt")
+    monkeypatch.setattr(privacy, "_CHUNK", 64)
+    assert hash_emails(s, "salt").equals(whole)
+
+
+def test_domain_edge_cases():
+    emails = pd.Series(
+        [" Ana@Example.COM ", "a@b@c.org", "no-at-sign", "trailing@", None, "", "x@sub.Domain.co.uk", "ü@bücher.de"]
+    )
+    out = email_domains(emails)
+    assert out.tolist()[:2] == ["example.com", "c.org"]
+    assert out.iloc[2:6].isna().all()
+    assert out.tolist()[6:] == ["sub.domain.co.uk", "bücher.de"]

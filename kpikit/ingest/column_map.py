@@ -1,0 +1,207 @@
+"""YAML column maps: teach kpikit a file format without writing Python.
+
+A map names the model table, the headers that identify the file, how to read
+it (encoding, separator, decimal comma, date format, preamble lines) and which
+source header fills each model column. The format is documented in
+``templates/column_maps/README.md``; a map becomes a :class:`~kpikit.ingest.formats.Format`
+and loads through the same pipeline as the built-in formats.
+
+Examples
+--------
+>>> from kpikit.ingest.column_map import column_map_from_dict
+>>> fmt = column_map_from_dict({
+...     "name": "newsletter", "table": "touchpoints",
+...     "columns": {"email": "Subscriber", "timestamp": "Opened"},
+...     "constants": {"channel": "email"},
+...     "read": {"sep": ";", "decimal": ",", "date_format": "%d/%m/%Y"},
+... })
+>>> fmt.columns["timestamp"], fmt.read.decimal
+(('Opened',), ',')
+>>> column_map_from_dict({"name": "x", "table": "spend", "columns": {"coast": "Cost"}})
+Traceback (most recent call last):
+...
+kpikit.errors.ConfigError: column 'columns.coast': unknown target column for table 'spend' (found 'coast'). Fix: did you mean 'cost'? Targets: date, platform, account, ...
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kpikit.errors import ConfigError
+from kpikit.ingest.formats import Format, ReadOptions
+from kpikit.model import DIMENSION_PREFIX, TABLES
+
+__all__ = ["load_column_map", "column_map_from_dict", "discover_maps", "SPECIAL_TARGETS", "TEMPLATE_MAPS"]
+
+# Targets that are not model columns: hashed into contact_key inside the loader.
+SPECIAL_TARGETS = ("email", "contact_id")
+_KEYS = {"name", "table", "detect", "read", "columns", "constants", "checks", "description"}
+_READ_KEYS = {f for f in ReadOptions.__dataclass_fields__}
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_CHECK_LEVELS = ("error", "warn", "off")
+
+# Maps shipped with kpikit (repo checkout): tried by detection when a client folder has none.
+TEMPLATE_MAPS = Path(__file__).resolve().parents[2] / "templates" / "column_maps"
+
+
+def load_column_map(path: str | os.PathLike) -> Format:
+    """Read and validate a column map file.
+
+    Raises
+    ------
+    ConfigError
+        with the file, the YAML line or the offending key, and a fix.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            "column map not found", file=str(path), fix="check the path given with --map or in client.yaml"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            f"column map is not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            file=str(path),
+            row=None if mark is None else mark.line + 1,
+            fix="check indentation and quoting on that line (quote values such as ';' or '%d/%m/%Y')",
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError("column map is not UTF-8 text", file=str(path), fix="save the map as UTF-8") from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "a column map must be a mapping (name, table, columns, ...)",
+            file=str(path),
+            found=repr(type(data).__name__),
+            fix="start from a map in templates/column_maps/",
+        )
+    return column_map_from_dict(data, source=path)
+
+
+def _err(file: str | None, key: str, message: str, found: Any, fix: str) -> ConfigError:
+    return ConfigError(message, file=file, column=key, found=repr(found), fix=fix)
+
+
+def column_map_from_dict(data: dict[str, Any], *, source: Path | None = None) -> Format:
+    """Validate a parsed column map and turn it into a :class:`Format`."""
+    file = None if source is None else str(source)
+    unknown = sorted(set(map(str, data)) - _KEYS)
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], _KEYS, n=1)
+        fix = f"did you mean {close[0]!r}?" if close else f"allowed keys: {sorted(_KEYS)}"
+        raise _err(file, unknown[0], "unknown key in column map", unknown[0], fix)
+    name = data.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise _err(file, "name", "the map needs a `name` (letters, digits, _ . -)", name, "e.g. name: olist_mql")
+    table = data.get("table")
+    if table not in TABLES:
+        raise _err(file, "table", f"`table` must be one of {sorted(TABLES)}", table, "e.g. table: spend")
+    targets = set(TABLES[table].names) - {"source_file", "source_row"}
+    if table in {"contacts", "deals", "touchpoints"}:
+        targets |= set(SPECIAL_TARGETS)
+
+    def check_target(section: str, target: str) -> None:
+        if target in targets or target.startswith(DIMENSION_PREFIX):
+            return
+        close = difflib.get_close_matches(target, sorted(targets), n=1)
+        allowed = ", ".join(t for t in TABLES[table].names if t in targets)
+        short = allowed if len(allowed) < 40 else allowed[: allowed.find(",", 30)] + ", ..."
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise _err(
+            file, f"{section}.{target}", f"unknown target column for table {table!r}", target, f"{hint}Targets: {short}"
+        )
+
+    columns_raw = data.get("columns") or {}
+    if not isinstance(columns_raw, dict) or not columns_raw:
+        raise _err(
+            file,
+            "columns",
+            "`columns` must map target columns to source headers",
+            columns_raw,
+            "see templates/column_maps/",
+        )
+    columns: dict[str, tuple[str, ...]] = {}
+    for target, src in columns_raw.items():
+        check_target("columns", str(target))
+        if isinstance(src, str | int | float) and not isinstance(src, bool):
+            columns[str(target)] = (str(src),)
+        elif isinstance(src, list) and src and all(isinstance(s, str) for s in src):
+            columns[str(target)] = tuple(src)
+        else:
+            raise _err(
+                file,
+                f"columns.{target}",
+                "a source must be a header or a list of candidate headers",
+                src,
+                "e.g. cost: Spent",
+            )
+    constants = data.get("constants") or {}
+    if not isinstance(constants, dict):
+        raise _err(file, "constants", "`constants` must map target columns to values", constants, "e.g. currency: USD")
+    for target in constants:
+        check_target("constants", str(target))
+    read_raw = data.get("read") or {}
+    if not isinstance(read_raw, dict):
+        raise _err(file, "read", "`read` must be a mapping of options", read_raw, f"allowed: {sorted(_READ_KEYS)}")
+    bad = sorted(set(map(str, read_raw)) - _READ_KEYS)
+    if bad:
+        close = difflib.get_close_matches(bad[0], _READ_KEYS, n=1)
+        raise _err(
+            file,
+            f"read.{bad[0]}",
+            "unknown read option",
+            bad[0],
+            f"did you mean {close[0]!r}?" if close else f"allowed: {sorted(_READ_KEYS)}",
+        )
+    read_kwargs = dict(read_raw)
+    if "na_values" in read_kwargs:
+        read_kwargs["na_values"] = tuple(str(v) for v in (read_kwargs["na_values"] or ()))
+    if read_kwargs.get("decimal") not in (None, ".", ","):
+        raise _err(file, "read.decimal", "decimal must be '.' or ','", read_kwargs["decimal"], "decimal: ','")
+    if read_kwargs.get("decimal") is None:
+        read_kwargs.pop("decimal", None)
+    if read_kwargs.get("decimal") == "," and read_kwargs.get("thousands") is None and read_kwargs.get("sep") == ",":
+        raise _err(file, "read.sep", "a decimal comma needs another separator", ",", "sep: ';'")
+    sk = read_kwargs.get("skip_rows")
+    if sk is not None and (not isinstance(sk, int) or sk < 0):
+        raise _err(file, "read.skip_rows", "skip_rows must be a whole number >= 0", sk, "skip_rows: 2")
+    read = ReadOptions(**read_kwargs)
+    detect = data.get("detect") or []
+    if not isinstance(detect, list) or not all(isinstance(d, str) for d in detect):
+        raise _err(file, "detect", "`detect` must be a list of headers", detect, "detect: [mql_id, origin]")
+    checks = data.get("checks") or {}
+    if not isinstance(checks, dict) or any(v not in _CHECK_LEVELS for v in checks.values()):
+        raise _err(
+            file, "checks", f"each check level must be one of {_CHECK_LEVELS}", checks, "clicks_gt_impressions: warn"
+        )
+    return Format(
+        name=name,
+        table=table,
+        detect=tuple(detect),
+        columns=columns,
+        constants={str(k): v for k, v in constants.items()},
+        read=read,
+        checks={str(k): str(v) for k, v in checks.items()},
+        description=str(data.get("description") or f"column map {name}"),
+        origin=file or "dict",
+    )
+
+
+def discover_maps(*folders: str | os.PathLike | None) -> list[Format]:
+    """Column maps with a ``detect`` list found in ``folders`` (``*.yaml``), for detection."""
+    found = []
+    for folder in folders:
+        if folder is None or not Path(folder).is_dir():
+            continue
+        for path in sorted(Path(folder).glob("*.y*ml")):
+            fmt = load_column_map(path)
+            if fmt.detect:
+                found.append(fmt)
+    return found

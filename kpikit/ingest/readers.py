@@ -1,0 +1,388 @@
+"""Turn an export file's bytes into a header and a frame of text cells.
+
+Exports arrive in whatever encoding and separator the platform or the
+client's Excel chose, with report titles above the header and totals below
+the data. This module only *reads*: it sniffs the encoding and separator,
+splits the file into rows with their 1-based line numbers (as a spreadsheet
+shows them), and never interprets a value. Formats and column maps decide what
+the cells mean.
+
+Small files are read with the :mod:`csv` module, which gives exact line
+numbers for every problem; files above :data:`ARROW_THRESHOLD` bytes are read
+with pyarrow's multi-threaded CSV engine, reading only the needed columns, as
+text.
+
+Examples
+--------
+>>> from kpikit.ingest.readers import sniff_encoding, sniff_separator
+>>> sniff_encoding(b"\\xff\\xfeC\\x00a\\x00")
+('utf-16', 2)
+>>> sniff_encoding("Café".encode("cp1252"))
+('cp1252', 0)
+>>> sniff_separator(["Report", "a;b;c", "1,5;2;3"])
+';'
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kpikit.errors import DataError
+
+__all__ = ["RawFile", "Rows", "Ragged", "open_raw", "sniff_encoding", "sniff_separator", "read_rows", "ARROW_THRESHOLD"]
+
+# Above this size the pyarrow engine reads the body (line numbers in problems
+# are then exact unless a quoted cell spans lines).
+ARROW_THRESHOLD = 16 * 1024 * 1024
+SNIFF_BYTES = 256 * 1024
+SNIFF_LINES = 40
+SEPARATORS = ("\t", ";", ",", "|")
+
+
+def sniff_encoding(head: bytes) -> tuple[str, int]:
+    """Guess an encoding from the first bytes; return ``(encoding, bom_length)``.
+
+    A BOM decides. Without one, NUL bytes mean UTF-16 (LE unless the first
+    byte is NUL); bytes that are not valid UTF-8 mean Windows-1252, which is
+    what Excel on Windows saves as "CSV".
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", 3
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16", 2
+    sample = head[:4096]
+    if sample and sample.count(0) > len(sample) // 4:
+        return ("utf-16-be" if sample[0] == 0 else "utf-16-le"), 0
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the end of a 4 KB sample is still UTF-8.
+        if exc.start < len(sample) - 3 or len(sample) < 4096:
+            return "cp1252", 0
+    return "utf-8", 0
+
+
+def sniff_separator(lines: list[str]) -> str:
+    """The separator that splits most lines into the same number (>1) of cells."""
+    best, best_score = ",", (0, 0)
+    for sep in SEPARATORS:
+        widths = [len(r) for r in csv.reader(lines, delimiter=sep) if len(r) > 1]
+        if not widths:
+            continue
+        width, count = Counter(widths).most_common(1)[0]
+        score = (count, width)
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+@dataclass
+class RawFile:
+    """A file's decoded head, ready for format detection."""
+
+    path: Path
+    size: int
+    encoding: str
+    bom: int
+    lines: list[str]
+    notes: list[str] = field(default_factory=list)
+    origin: Path | None = None  # the file the user named (an XLSX workbook is read via a CSV copy)
+    _head_rows: dict[str, list[list[str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.origin is None:
+            self.origin = self.path
+
+    def head_rows(self, sep: str) -> list[list[str]]:
+        """The first lines split into cells with ``sep`` (cached per separator)."""
+        if sep not in self._head_rows:
+            self._head_rows[sep] = list(csv.reader(self.lines, delimiter=sep))
+        return self._head_rows[sep]
+
+
+def open_raw(path: str | Path, encoding: str | None = None, sheet: str | None = None) -> RawFile:
+    """Read the head of ``path`` and decode it (sniffing the encoding unless given).
+
+    An XLSX workbook is converted to a UTF-8 CSV copy of ``sheet`` (default:
+    the first sheet) and read from there; messages still name the workbook.
+    """
+    path = origin = Path(path)
+    if not path.is_file():
+        raise DataError("file not found", file=str(path), fix="check the path in the client config or command")
+    size = path.stat().st_size
+    if size == 0:
+        raise DataError(
+            "the file is empty (0 bytes)",
+            file=str(path),
+            expected="a header row and data rows",
+            found="nothing",
+            fix="export the report again from the platform; if there was no activity, remove the file",
+        )
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    notes = []
+    if head.startswith(b"PK\x03\x04"):
+        path = _xlsx_to_csv(path, sheet)
+        notes.append(f"Excel workbook: read sheet {sheet!r}" if sheet else "Excel workbook: read the first sheet")
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+        encoding = "utf-8"
+    if encoding:
+        bom = (
+            3
+            if encoding.lower().replace("_", "-") in {"utf-8", "utf-8-sig"} and head.startswith(codecs.BOM_UTF8)
+            else 0
+        )
+        if encoding.lower().startswith("utf-16") and head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            encoding, bom = "utf-16", 2
+    else:
+        encoding, bom = sniff_encoding(head)
+        if encoding == "cp1252":
+            notes.append("decoded as Windows-1252 (not valid UTF-8; usual for CSV saved from Excel on Windows)")
+    text = _decode(head, encoding, bom, origin, complete=size <= SNIFF_BYTES)
+    lines = text.splitlines()
+    if size > SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line of the sample may be cut
+    lines = lines[:SNIFF_LINES]
+    if not any(line.strip() for line in lines):
+        raise DataError(
+            "the file holds no text (only blank lines)",
+            file=str(path),
+            fix="export the report again from the platform",
+        )
+    return RawFile(path, size, encoding, bom, lines, notes, origin)
+
+
+def _cell(value: object) -> object:
+    """An XLSX cell as the text a CSV export of it would hold (dates as ISO, midnight as a day)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+_XLSX_CACHE: dict[tuple[str, float, str | None], Path] = {}
+
+
+def _xlsx_to_csv(path: Path, sheet: str | None) -> Path:
+    """Write ``sheet`` of an XLSX workbook to a temporary UTF-8 CSV (cached per file version)."""
+    key = (str(path.resolve()), path.stat().st_mtime, sheet)
+    if key in _XLSX_CACHE and _XLSX_CACHE[key].exists():
+        return _XLSX_CACHE[key]
+    # Deferred: openpyxl is only needed for workbooks.
+    import atexit
+    import tempfile
+    import zipfile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise DataError(
+            f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
+            file=str(path),
+            fix="open it in Excel and save it again as .xlsx, or export the report as CSV",
+        ) from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise DataError(
+                f"the workbook has no sheet {sheet!r}",
+                file=str(path),
+                expected=f"one of {book.sheetnames!r}",
+                found=repr(sheet),
+                fix="set read.sheet in the column map to one of those names",
+            )
+        ws = book[sheet] if sheet else book.worksheets[0]
+        fd, name = tempfile.mkstemp(prefix="kpikit-", suffix=".csv")
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            for row in ws.iter_rows(values_only=True):
+                writer.writerow([_cell(v) for v in row])
+    finally:
+        book.close()
+    tmp = Path(name)
+    atexit.register(tmp.unlink, missing_ok=True)
+    _XLSX_CACHE[key] = tmp
+    return tmp
+
+
+def _decode(data: bytes, encoding: str, bom: int, path: Path, *, complete: bool) -> str:
+    enc = "utf-16-le" if encoding == "utf-16" and data[:2] == codecs.BOM_UTF16_LE else encoding
+    enc = "utf-16-be" if encoding == "utf-16" and data[:2] == codecs.BOM_UTF16_BE else enc
+    decoder = codecs.getincrementaldecoder(enc)(errors="strict")
+    try:
+        return decoder.decode(data[bom:], final=complete)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise DataError(
+            f"cannot decode the file as {encoding}: {exc}",
+            file=str(path),
+            fix="set read.encoding in a column map (e.g. cp1252, utf-16) or re-save the file as UTF-8",
+        ) from None
+
+
+@dataclass(frozen=True)
+class Ragged:
+    """A row whose cell count differs from the header's."""
+
+    pos: int | None  # position in ``Rows.frame``, or None when the engine skipped it
+    line: int | None
+    cells: int
+    first_cell: str
+    truncated: bool  # the short last row of a file that does not end with a line break
+    unclosed: bool = False  # a quote opened on this row swallowed the following lines
+
+
+@dataclass
+class Rows:
+    """The data rows under a header, as text, with their line numbers."""
+
+    header: list[str]
+    frame: pd.DataFrame  # columns named by header position: "0", "1", ... -> text cells
+    lines: np.ndarray  # 1-based line number of each row
+    ragged: list[Ragged]
+
+
+def read_rows(
+    raw: RawFile,
+    sep: str,
+    header_index: int,
+    *,
+    columns: list[int] | None = None,
+    engine: str | None = None,
+    timestamps: list[int] | None = None,
+) -> Rows:
+    """Read every row below the header line ``header_index`` (0-based) as text.
+
+    ``columns`` restricts reading to those header positions (the arrow engine
+    then never parses the others, e.g. names and phone numbers). Rows with more
+    or fewer cells than the header are returned in ``ragged``, never dropped
+    silently.
+    """
+    engine = engine or ("arrow" if raw.size > ARROW_THRESHOLD else "python")
+    if engine == "arrow":
+        if timestamps:
+            import pyarrow as pa
+
+            try:
+                return _read_arrow(raw, sep, header_index, columns, timestamps)
+            except pa.ArrowInvalid:
+                pass  # a value is not an ISO date: read it as text, so validation can say which
+        return _read_arrow(raw, sep, header_index, columns)
+    return _read_python(raw, sep, header_index, columns)
+
+
+def _full_text(raw: RawFile) -> str:
+    data = raw.path.read_bytes()
+    return _decode(data, raw.encoding, raw.bom, raw.origin, complete=True)
+
+
+def _read_python(raw: RawFile, sep: str, header_index: int, columns: list[int] | None) -> Rows:
+    text = _full_text(raw)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header: list[str] = []
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    last_line = 0
+    try:
+        for i, row in enumerate(reader):
+            start = last_line + 1
+            last_line = reader.line_num
+            if i < header_index:
+                continue
+            if i == header_index:
+                header = row
+                continue
+            rows.append(row)
+            lines.append(start)
+    except csv.Error as exc:
+        raise DataError(
+            f"the file cannot be split into cells: {exc}",
+            file=str(raw.origin),
+            row=last_line + 1,
+            fix="check for an unclosed quote on that line, or re-export the file",
+        ) from None
+    width = len(header)
+    keep = list(range(width)) if columns is None else columns
+    ragged: list[Ragged] = []
+    truncated_tail = not text.endswith(("\n", "\r"))
+    for pos, row in enumerate(rows):
+        n = len(row)
+        if n != width and not (n <= 1 and not "".join(row).strip()):
+            last = pos == len(rows) - 1
+            unclosed = n < width and any("\n" in c or "\r" in c for c in row)
+            ragged.append(
+                Ragged(pos, lines[pos], n, row[0] if row else "", last and truncated_tail and n < width, unclosed)
+            )
+    data = {}
+    for j in keep:
+        data[str(j)] = pd.array([r[j] if j < len(r) else "" for r in rows], dtype="str")
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
+    return Rows(header, frame, np.asarray(lines, dtype=np.int64), ragged)
+
+
+def _read_arrow(
+    raw: RawFile, sep: str, header_index: int, columns: list[int] | None, timestamps: list[int] | None = None
+) -> Rows:
+    # Deferred: pyarrow.csv is only needed for big files.
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    header = raw.head_rows(sep)[header_index]
+    width = len(header)
+    keep = list(range(width)) if columns is None else columns
+    names = [str(j) for j in range(width)]
+    invalid: list[Ragged] = []
+
+    def on_invalid(row) -> str:
+        first = next(csv.reader([row.text], delimiter=sep), [""])
+        line = None if row.number is None else row.number + header_index + 1
+        invalid.append(Ragged(None, line, row.actual_columns, first[0] if first else "", False))
+        return "skip"
+
+    enc = "utf8" if raw.encoding == "utf-8" else raw.encoding
+    table = pacsv.read_csv(
+        raw.path,
+        read_options=pacsv.ReadOptions(
+            skip_rows=header_index + 1, column_names=names, encoding=enc, block_size=1 << 24
+        ),
+        parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid),
+        # ISO date columns (sniffed from the head) are parsed by the reader itself; its ISO-8601
+        # parser is strict (2024-02-30 fails the read, and the caller re-reads as text).
+        convert_options=pacsv.ConvertOptions(
+            include_columns=[str(j) for j in keep],
+            column_types={str(j): pa.timestamp("us") if j in (timestamps or ()) else pa.large_string() for j in keep},
+            timestamp_parsers=[pacsv.ISO8601],
+            null_values=[""] if timestamps else [],
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    # self_destruct frees each Arrow column once pandas holds it: lower peak memory.
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    del table
+    frame.index = pd.RangeIndex(len(frame))
+    # pyarrow drops blank lines and the rows handed to on_invalid, so numbering
+    # is exact for the usual one-line-per-row export without such rows.
+    lines = np.arange(len(frame), dtype=np.int64) + header_index + 2
+    if invalid and invalid[-1].cells < width:
+        last = invalid[-1]
+        with raw.path.open("rb") as fh:
+            fh.seek(max(raw.size - 2, 0))
+            tail = fh.read()
+        if not tail.endswith((b"\n", b"\r", b"\n\x00", b"\r\x00")):
+            invalid[-1] = Ragged(None, last.line, last.cells, last.first_cell, True)
+    return Rows(header, frame, lines, invalid)

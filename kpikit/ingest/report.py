@@ -1,0 +1,230 @@
+"""Load reports: what was read, loaded, dropped and why, per file.
+
+The report is the reconciliation a consultant shows when a client asks "did
+you use all our data?": for every file, ``rows_read == rows_loaded +
+sum(dropped.values())``, and the spend loaded per currency to the cent.
+
+Examples
+--------
+>>> from kpikit.ingest.report import FileReport, LoadReport
+>>> f = FileReport(path="ads.csv", source="google_ads", table="spend", rows_read=4,
+...                rows_loaded=3, dropped={"duplicate": 1}, spend={"EUR": 12.5}, records=3)
+>>> f.reconciles, f.ok
+(True, True)
+>>> LoadReport([f]).to_dict()["files"][0]["spend"]
+{'EUR': 12.5}
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from kpikit.errors import Problem
+
+__all__ = ["FileReport", "LoadReport"]
+
+
+def _problem_dict(p: Problem) -> dict[str, Any]:
+    return {
+        "row": p.row,
+        "column": p.column,
+        "message": p.message,
+        "expected": p.expected,
+        "found": p.found,
+        "fix": p.fix,
+    }
+
+
+@dataclass
+class FileReport:
+    """Reconciliation of one export file.
+
+    ``rows_read`` counts every non-blank line below the header (data, footer
+    and malformed rows); ``dropped`` says why each row that was not loaded
+    was left out. ``spend`` is the loaded cost per currency, rounded to the
+    cent; ``spend_dropped`` the cost on dropped rows (e.g. duplicates).
+    ``problems`` are errors (the file does not load); ``warnings`` do not
+    stop it.
+    """
+
+    path: str
+    source: str
+    table: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    spend: dict[str, float] = field(default_factory=dict)
+    spend_dropped: dict[str, float] = field(default_factory=dict)
+    records: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    encoding: str | None = None
+    separator: str | None = None
+    header_row: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_read == self.rows_loaded + sum(self.dropped.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict in the ``kpikit validate --json`` schema."""
+        return {
+            "path": self.path,
+            "source": self.source,
+            "table": self.table,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "dropped": dict(self.dropped),
+            "spend": {k: round(v, 2) for k, v in self.spend.items()},
+            "spend_dropped": {k: round(v, 2) for k, v in self.spend_dropped.items()},
+            "records": self.records,
+            "problems": [_problem_dict(p) for p in self.problems],
+            "warnings": [_problem_dict(p) for p in self.warnings],
+            "encoding": self.encoding,
+            "separator": self.separator,
+            "header_row": self.header_row,
+            "notes": list(self.notes),
+            "ok": self.ok,
+        }
+
+    def to_text(self) -> str:
+        """Plain-text block, as ``kpikit validate`` prints it."""
+        status = "OK" if self.ok else f"{len(self.problems)} PROBLEM(S)"
+        lines = [f"{self.path}: {status}", f"  source        {self.source} -> {self.table}"]
+        if self.encoding:
+            lines.append(
+                f"  read as       {self.encoding}, separator {self.separator!r}, header on line {self.header_row}"
+            )
+        drops = ", ".join(f"{k}: {v:,}" for k, v in self.dropped.items()) or "none"
+        lines.append(f"  rows          read {self.rows_read:,}, loaded {self.rows_loaded:,}, dropped {drops}")
+        if self.table == "spend":
+            spend = ", ".join(f"{c} {v:,.2f}" for c, v in sorted(self.spend.items())) or "none"
+            lines.append(f"  spend         {spend}")
+            if self.spend_dropped:
+                sd = ", ".join(f"{c} {v:,.2f}" for c, v in sorted(self.spend_dropped.items()))
+                lines.append(f"  spend dropped {sd}")
+        else:
+            lines.append(f"  records       {self.records:,}")
+        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  warning: {p}" for p in self.warnings]
+        lines += [f"  problem: {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+@dataclass
+class LoadReport:
+    """Reconciliation of every file loaded for a client (or given to ``kpikit validate``).
+
+    Attributes
+    ----------
+    files : list of FileReport
+    currency : str or None
+        Reporting currency (``load_client`` only).
+    fx_rates : dict
+        Rates actually used to convert spend and deal amounts into ``currency``.
+    matches : dict
+        Counts from joining the tables (contacts with a company domain, contacts
+        from target accounts, deals with a known contact).
+    """
+
+    files: list[FileReport] = field(default_factory=list)
+    currency: str | None = None
+    fx_rates: dict[str, float] = field(default_factory=dict)
+    matches: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+    def spend_total(self) -> dict[str, float]:
+        """Loaded spend per original currency, all files, to the cent."""
+        out: dict[str, float] = {}
+        for f in self.files:
+            for cur, v in f.spend.items():
+                out[cur] = out.get(cur, 0.0) + v
+        return {k: round(v, 2) for k, v in sorted(out.items())}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files": [f.to_dict() for f in self.files],
+            "ok": self.ok,
+            "currency": self.currency,
+            "fx_rates": dict(self.fx_rates),
+            "spend": self.spend_total(),
+            "matches": dict(self.matches),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per file: source, rows read / loaded / dropped, spend, problems."""
+        rows = []
+        for f in self.files:
+            rows.append(
+                {
+                    "file": f.path,
+                    "source": f.source,
+                    "table": f.table,
+                    "rows_read": f.rows_read,
+                    "rows_loaded": f.rows_loaded,
+                    "rows_dropped": sum(f.dropped.values()),
+                    "dropped": ", ".join(f"{k}={v}" for k, v in f.dropped.items()),
+                    "spend": ", ".join(f"{c} {v:.2f}" for c, v in sorted(f.spend.items())),
+                    "records": f.records,
+                    "problems": len(f.problems),
+                    "warnings": len(f.warnings),
+                }
+            )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "file", "source", "table", "rows_read", "rows_loaded", "rows_dropped",
+                "dropped", "spend", "records", "problems", "warnings",
+            ],
+        )  # fmt: skip
+
+    def to_text(self) -> str:
+        parts = [f.to_text() for f in self.files]
+        if self.currency:
+            total = ", ".join(f"{c} {v:,.2f}" for c, v in self.spend_total().items())
+            parts.append(f"spend loaded: {total or 'none'} (reporting currency {self.currency})")
+        return "\n\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        head = "".join(
+            f"<th>{esc(c)}</th>" for c in ("file", "source", "read", "loaded", "dropped", "spend / records", "status")
+        )
+        body = []
+        for f in self.files:
+            money = (
+                ", ".join(f"{esc(c)} {v:,.2f}" for c, v in sorted(f.spend.items()))
+                if f.table == "spend"
+                else f"{f.records:,} records"
+            )
+            drops = ", ".join(f"{esc(k)}: {v:,}" for k, v in f.dropped.items()) or "&ndash;"
+            status = "ok" if f.ok else f"{len(f.problems)} problem(s)"
+            body.append(
+                f"<tr><td>{esc(f.path)}</td><td>{esc(f.source)}</td><td>{f.rows_read:,}</td>"
+                f"<td>{f.rows_loaded:,}</td><td>{drops}</td><td>{money}</td><td>{esc(status)}</td></tr>"
+            )
+        issues = [(f.path, "problem", p) for f in self.files for p in f.problems]
+        issues += [(f.path, "warning", p) for f in self.files for p in f.warnings]
+        items = "".join(f"<li><b>{esc(kind)}</b> {esc(path)}: {esc(str(p))}</li>" for path, kind, p in issues[:200])
+        more = f"<p>{len(issues) - 200:,} more not shown</p>" if len(issues) > 200 else ""
+        title = "Load report" + (f" (reporting currency {esc(self.currency)})" if self.currency else "")
+        return (
+            f"<div class='kpikit-load-report'><h4>{title}</h4>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"{'<ul>' + items + '</ul>' if items else ''}{more}</div>"
+        )

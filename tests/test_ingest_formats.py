@@ -1,0 +1,126 @@
+"""Each built-in export format is detected from content and read with its quirks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kpikit.ingest import load_file
+from kpikit.ingest.detect import detect_format
+from kpikit.model import TABLES
+
+FIX = Path(__file__).parent / "fixtures" / "ingest"
+
+
+@pytest.mark.parametrize(
+    ("name", "source", "table", "encoding", "sep"),
+    [
+        ("google_ads_utf16.tsv", "google_ads", "spend", "utf-16", "\t"),
+        ("google_ads_summary.csv", "google_ads", "spend", "utf-8", ","),
+        ("google_ads.xlsx", "google_ads", "spend", "utf-8", ","),
+        ("linkedin.csv", "linkedin", "spend", "utf-8", ","),
+        ("meta.csv", "meta", "spend", "utf-8", ","),
+        ("hubspot_contacts.csv", "hubspot_contacts", "contacts", "utf-8", ","),
+        ("hubspot_deals.csv", "hubspot_deals", "deals", "utf-8", ","),
+        ("salesforce_leads.csv", "salesforce_leads", "contacts", "cp1252", ","),
+        ("salesforce_opportunities.csv", "salesforce_opportunities", "deals", "utf-8", ","),
+    ],
+)
+def test_detected_by_content_not_name(tmp_path, name, source, table, encoding, sep):
+    renamed = tmp_path / ("export (3)" + Path(name).suffix)  # file names lie
+    shutil.copy(FIX / name, renamed)
+    loaded = load_file(renamed)
+    assert (loaded.source, loaded.table) == (source, table)
+    assert loaded.report.encoding == encoding and loaded.report.separator == sep
+    assert loaded.report.reconciles and loaded.report.ok
+    assert tuple(loaded.frame.columns[: len(TABLES[table].names)]) == TABLES[table].names
+
+
+def test_google_ads_utf16_footer_thousands_and_dashes():
+    loaded = load_file(FIX / "google_ads_utf16.tsv")
+    r, f = loaded.report, loaded.frame
+    assert r.header_row == 3 and r.rows_read == 6 and r.rows_loaded == 4 and r.dropped == {"footer": 2}
+    assert r.spend == {"EUR": 1182.73}  # 23.40 + 26.00 + 1,033.33 + 100.00; the "Total:" rows are not counted
+    assert f["impressions"].tolist() == [1200, 1310, 18400, 9000]
+    assert f["platform_conversions"].isna().tolist() == [False, False, True, True]  # "--" and " --"
+    assert f["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-01", "2024-01-02", "2024-01-01", "2024-01-02"]
+    assert f["source_row"].tolist() == [4, 5, 6, 7]
+    assert "<script>alert(1)</script>" in set(f["campaign"])  # kept as data
+
+
+def test_google_ads_without_day_column_uses_report_start():
+    f = load_file(FIX / "google_ads_summary.csv").frame
+    assert set(f["date"].dt.strftime("%Y-%m-%d")) == {"2024-01-01"}
+    assert f["cost"].tolist() == [1250.50, 99.99]
+
+
+def test_linkedin_campaign_group_is_the_campaign():
+    f = load_file(FIX / "linkedin.csv").frame
+    assert f["campaign"].tolist() == ["ABM - Tier 1", "ABM - Tier 1", "Awareness"]
+    assert f["ad_group"].tolist()[0] == "Retargeting - clicked 30d"
+    assert f["clicks"].tolist() == [95, 80, 210]  # Clicks to Landing Page feeds CTR
+    assert f["clicks_all"].tolist() == [160, 140, 300]
+    assert f["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-15", "2024-01-16", "2024-01-15"]
+    assert f["reported_leads"].sum() == 12 and f["cost"].sum() == pytest.approx(1728.35)
+
+
+def test_meta_currency_from_header_and_link_clicks():
+    f = load_file(FIX / "meta.csv").frame
+    assert set(f["currency"]) == {"USD"}
+    assert f["clicks"].tolist() == [30, 25, 160, 0]  # link clicks; the blank zero day is 0
+    assert f["clicks_all"].tolist() == [410, 390, 200, 0]  # likes and shares included
+    assert f["date"].dt.day.tolist() == [5, 6, 5, 6]
+
+
+def test_hubspot_contacts_stages_and_dates():
+    loaded = load_file(FIX / "hubspot_contacts.csv")
+    f = loaded.frame
+    assert loaded.report.dropped == {"no_contact_key": 1}  # the contact without an email
+    assert f["lifecycle_stage"].tolist() == ["opportunity", "lead", "won", "mql"]
+    assert f["company_domain"].tolist() == ["aldmoor-systems.com", "brisvane.io", "corthell.co.uk", "elvaston.de"]
+    assert f["mql_date"].notna().tolist() == [True, False, True, True]
+    assert f["ad_group"].iloc[0] == "Retargeting - clicked 30d"
+
+
+def test_deals_won_and_closed_flags():
+    hs = load_file(FIX / "hubspot_deals.csv").frame
+    assert hs["is_won"].tolist() == [True, False, False] and hs["is_closed"].tolist() == [True, True, False]
+    assert hs["amount"].tolist() == [24000.0, 5000.0, 12500.5]
+    sf = load_file(FIX / "salesforce_opportunities.csv")
+    assert sf.report.dropped == {"footer": 4}  # Grand Totals, the subtotal line, Confidential, Copyright
+    assert sf.frame["deal_id"].tolist() == ["0061x001", "0061x002", "0061x003"]
+    assert sf.frame["close_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-03-28", "2024-04-30", "2024-03-15"]
+
+
+def test_salesforce_cp1252_and_footer():
+    loaded = load_file(FIX / "salesforce_leads.csv")
+    assert loaded.report.encoding == "cp1252" and loaded.report.dropped == {"footer": 3}
+    f = loaded.frame
+    assert f["company"].tolist() == ["Glenwick Ltd", "Halvard SA", "Istrelle AS"]
+    assert f["created_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-15", "2024-01-22", "2024-02-03"]
+
+
+def test_european_file_through_its_map():
+    loaded = load_file(FIX / "partner_eu.csv", FIX / "partner_eu.yaml")
+    f = loaded.frame
+    assert f["cost"].tolist() == [1234.56, 87.5, 19.99]
+    assert f["impressions"].tolist() == [1250, 980, 400]
+    assert f["date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-01-06", "2024-01-13"]
+    assert loaded.report.spend == {"EUR": 1342.05}
+
+
+def test_arrow_engine_gives_the_same_frame_as_python():
+    for name in ("google_ads_utf16.tsv", "hubspot_contacts.csv", "salesforce_leads.csv", "linkedin.csv"):
+        a = load_file(FIX / name, engine="arrow")
+        p = load_file(FIX / name, engine="python")
+        pd.testing.assert_frame_equal(a.frame, p.frame)
+        assert a.report.dropped == p.report.dropped and a.report.rows_read == p.report.rows_read
+
+
+def test_detection_prefers_the_format_whose_headers_all_match(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("Reporting starts,Reporting ends,Campaign name,Amount spent (EUR),Impressions,Link clicks\n")
+    assert detect_format(path).format.name == "meta"
