@@ -1,0 +1,64 @@
+"""The analysis engine: pure pandas views of a :class:`~kpikit.model.ClientModel`.
+
+Every view returns a frozen result object with ``to_frame()``, ``to_dict()``
+(JSON-safe), ``_repr_html_()`` (every label escaped) and ``chart()``.
+
+=========================  =====================================================
+view                       module
+=========================  =====================================================
+:func:`funnel`             :mod:`kpikit.analysis.funnel`
+:func:`match_campaigns`    :mod:`kpikit.analysis.joins`
+:func:`cost_per_outcome`   :mod:`kpikit.analysis.costs`
+:func:`vanity_vs_value`    :mod:`kpikit.analysis.vanity`
+:func:`key_accounts`       :mod:`kpikit.analysis.key_accounts`
+:func:`attribution`        :mod:`kpikit.analysis.attribution`
+:func:`kpi_alignment`      :mod:`kpikit.analysis.alignment`
+:func:`metrics`            :mod:`kpikit.analysis.metrics`
+:func:`segment_table`      :mod:`kpikit.analysis.segments` (the shared aggregate)
+=========================  =====================================================
+
+For interactive use, build :func:`segment_table` once and recompute views from it with the
+pure functions :func:`cost_table` and :func:`funnel_table` (milliseconds on small aggregates).
+"""
+
+from kpikit.analysis._prepare import to_reporting_currency
+from kpikit.analysis.alignment import ALIGNMENT_KPIS, AlignmentResult, kpi_alignment
+from kpikit.analysis.attribution import ATTRIBUTION_MODELS, AttributionResult, attribution
+from kpikit.analysis.costs import OUTCOMES, CostResult, cost_per_outcome, cost_table
+from kpikit.analysis.funnel import FunnelResult, funnel, funnel_table
+from kpikit.analysis.joins import MatchResult, match_campaigns, normalise_names
+from kpikit.analysis.key_accounts import KeyAccountResult, key_accounts
+from kpikit.analysis.metrics import SCHEMA_VERSION, metrics
+from kpikit.analysis.segments import segment_table
+from kpikit.analysis.stats import cost_per_outcome_interval, wilson_interval
+from kpikit.analysis.vanity import VANITY_KPIS, VanityResult, vanity_vs_value
+
+__all__ = [
+    "ALIGNMENT_KPIS",
+    "ATTRIBUTION_MODELS",
+    "OUTCOMES",
+    "SCHEMA_VERSION",
+    "VANITY_KPIS",
+    "AlignmentResult",
+    "AttributionResult",
+    "CostResult",
+    "FunnelResult",
+    "KeyAccountResult",
+    "MatchResult",
+    "VanityResult",
+    "attribution",
+    "cost_per_outcome",
+    "cost_per_outcome_interval",
+    "cost_table",
+    "funnel",
+    "funnel_table",
+    "key_accounts",
+    "kpi_alignment",
+    "match_campaigns",
+    "metrics",
+    "normalise_names",
+    "segment_table",
+    "to_reporting_currency",
+    "vanity_vs_value",
+    "wilson_interval",
+]

@@ -1,0 +1,406 @@
+"""Per-model preparation shared by every view, computed once and cached.
+
+Normalises campaign keys, links deals to contacts, derives each contact's
+stage dates (monotone: reaching SQL implies having passed MQL), flags key
+accounts, and decides whether outcomes come from the CRM tables or from the
+per-row ``reported_*`` columns of spend (sources without a CRM).
+
+The cache is keyed by the model object (a weak reference), so a workshop that
+recomputes views on the same model pays for this step once.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kpikit.analysis.joins import (
+    _domain_unique,
+    _normalise_unique,
+    _on_uniques,
+    map_keys,
+    normalise_domains,
+    normalise_names,
+)
+from kpikit.errors import CurrencyError
+from kpikit.model import STAGES
+
+CONTACT_STAGES = STAGES  # lead, mql, sql, opportunity, won
+NOT_SET = "(not set)"
+
+
+@dataclass
+class Prepared:
+    currency: str
+    mode: str  # "crm" or "reported"
+    real_outcome: str
+    stages: tuple[str, ...]
+    spend: pd.DataFrame
+    contacts: pd.DataFrame
+    deals: pd.DataFrame
+    campaign_display: dict[str, str]
+    campaign_platform: dict[str, str]
+    crm_display: dict[str, str]
+    adgroup_display: dict[str, str]
+    lookup: ContactLookup
+    has_amounts: bool  # at least one deal carries an amount (else pipeline/revenue are not measured)
+    keycodes: dict[str, list]  # table -> [row codes, normalised key per code] of the campaign column
+    has_deals: bool
+    has_targets: bool
+    data_end: pd.Timestamp | None
+    notes: list[str] = field(default_factory=list)
+    segment_cache: dict[Any, pd.DataFrame] = field(default_factory=dict)
+
+
+_CACHE: dict[int, tuple[weakref.ref, Prepared]] = {}
+
+
+def prepare(model) -> Prepared:
+    """The cached :class:`Prepared` view of ``model``."""
+    key = id(model)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is model:
+        return hit[1]
+    prep = _prepare(model)
+    try:
+        ref = weakref.ref(model, lambda _r, k=key: _CACHE.pop(k, None))
+        _CACHE[key] = (ref, prep)
+    except TypeError:  # not weak-referenceable: just don't cache
+        pass
+    return prep
+
+
+def check_currency(model) -> str:
+    """The single currency of the model's money columns; :class:`CurrencyError` if several."""
+    config = getattr(model, "config", None)
+    target = getattr(config, "currency", None)
+    found: dict[str, str] = {}
+    for table, col in (("spend", "currency"), ("deals", "currency")):
+        frame = getattr(model, table)
+        if col in frame.columns and len(frame):
+            for cur in frame[col].dropna().unique().tolist():
+                found.setdefault(str(cur), table)
+    if len(found) > 1:
+        raise CurrencyError(
+            "money in more than one currency would be added up",
+            column="currency",
+            expected=f"one currency ({target})" if target else "one currency",
+            found=repr(sorted(found)),
+            fix="load the model with kpikit.load_client (it converts with the config's fx_rates), "
+            "or convert an in-memory model with kpikit.analysis.to_reporting_currency(model)",
+        )
+    if found:
+        return next(iter(found))
+    return target or ""
+
+
+def to_reporting_currency(model):
+    """A copy of ``model`` with spend and deal money converted to the config's currency.
+
+    Uses ``config.fx_rates`` (units of the reporting currency per unit of the
+    other). For in-memory models (``kpikit.samples.sample_model`` keeps raw
+    currencies); ``kpikit.load_client`` already does this.
+
+    Raises
+    ------
+    CurrencyError
+        when a currency has no rate, listing each one.
+    """
+    config = model.config
+    target = config.currency
+    changes = {}
+    for table, money in (("spend", "cost"), ("deals", "amount")):
+        frame = getattr(model, table)
+        if not len(frame):
+            continue
+        curs = frame["currency"].fillna(target)
+        rates = {c: config.rate(c) for c in curs.unique().tolist()}
+        missing = sorted(c for c, r in rates.items() if r is None)
+        if missing:
+            raise CurrencyError(
+                f"no exchange rate for {', '.join(missing)} in the {table} table",
+                column="currency",
+                expected=f"fx_rates for every currency other than {target}",
+                found=repr(missing),
+                fix=f"add e.g. `fx_rates: {{{missing[0]}: 1.0}}` (units of {target} per 1 {missing[0]}) to the config",
+            )
+        factor = curs.map(rates).astype("float64")
+        changes[table] = frame.assign(**{money: frame[money] * factor.to_numpy(), "currency": target})
+    return model.replace(**changes) if changes else model
+
+
+def _spellings(raw: pd.Series, weight=None, cmap: dict | None = None, codes_out: list | None = None):
+    """Normalised (and mapped) key per row, and key -> the raw spelling with the most weight (or rows).
+
+    Works on the distinct raw values only: one factorize of the column, the rest is tiny.
+    """
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    u = pd.Series(uniques, dtype="str")
+    keys_u = map_keys(normalise_names(u), cmap)
+    valid = codes >= 0
+    w = np.bincount(
+        codes[valid], weights=None if weight is None else np.asarray(weight, dtype="float64")[valid],
+        minlength=len(u),
+    )  # fmt: skip
+    keys = pd.Series(pd.array(keys_u, dtype="str").take(codes, allow_fill=True), index=raw.index)
+    if codes_out is not None:  # segment labels reuse the codes instead of hashing the keys again
+        codes_out.extend([codes, keys_u.tolist()])
+    df = pd.DataFrame({"k": keys_u, "r": u.str.strip(), "w": w}).dropna(subset=["k", "r"])
+    if df.empty:
+        return keys, {}
+    g = df.groupby(["k", "r"], sort=True)["w"].sum().reset_index()
+    g = g.sort_values(["k", "w"], ascending=[True, False], kind="stable").drop_duplicates("k")
+    return keys, dict(zip(g["k"], g["r"], strict=True))
+
+
+_HEX_LUT = np.full(256, 255, dtype=np.uint8)
+_HEX_LUT[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10, dtype=np.uint8)
+_HEX_LUT[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
+_HEX_LUT[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
+
+
+def hex_keys(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """16-hex-digit keys (what :func:`kpikit.privacy.hash_emails` makes) as uint64, plus a validity mask.
+
+    Comparing integers instead of hashing strings makes joins on ``contact_key`` several times
+    faster. Returns None when any present value is not exactly 16 hex digits (then callers fall
+    back to string matching).
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
+    arr = pa.array(values.astype("str").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type not in (pa.string(), pa.large_string()):
+        return None
+    valid = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    off_type = np.int64 if arr.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=off_type)[arr.offset : arr.offset + n + 1].astype(np.int64)
+    lengths = np.diff(offsets)
+    if not np.all(lengths[valid] == 16) or np.any(lengths[~valid] != 0):
+        return None
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(-1, 16)
+    nib = _HEX_LUT[data]
+    if (nib == 255).any():
+        return None
+    packed = (nib[:, 0::2] << 4) | nib[:, 1::2]
+    ints = np.zeros(n, dtype=np.uint64)
+    ints[valid] = np.ascontiguousarray(packed).view(">u8").ravel().astype(np.uint64)
+    return ints, valid
+
+
+class ContactLookup:
+    """contact_key -> row position of its first occurrence in contacts.
+
+    Uses integer keys when every key is 16 hex digits (the hashed form), Arrow hashing otherwise.
+    """
+
+    def __init__(self, keys: pd.Series) -> None:
+        self.n = len(keys)
+        self._keys = keys
+        self._index = None
+        self._ints = hex_keys(keys)
+        if self._ints is not None:
+            ints, valid = self._ints
+            order = np.argsort(ints, kind="stable")
+            srt = ints[order]
+            new = np.ones(len(srt), dtype=bool)
+            new[1:] = srt[1:] != srt[:-1]
+            new &= valid[order]
+            self.is_first = np.zeros(self.n, dtype=bool)
+            self.is_first[order[new]] = True
+            self._sorted = srt[new]
+            self._rows = order[new]
+            self.first = np.flatnonzero(self.is_first)
+            self._set = None
+        else:
+            dup = keys.duplicated().to_numpy() if len(keys) else np.zeros(0, dtype=bool)
+            self.is_first = ~dup & keys.notna().to_numpy()
+            self.first = np.flatnonzero(self.is_first)
+            self._set = pa.array(keys.astype("str").array).take(pa.array(self.first)) if len(keys) else None
+
+    def positions(self, values: pd.Series) -> np.ndarray:
+        """Row positions (``-1`` where the key is missing or not a contact)."""
+        if self.n == 0 or not len(values):
+            return np.full(len(values), -1, dtype=np.int64)
+        if self._ints is not None:
+            other = hex_keys(values)
+            if other is not None:
+                ints, valid = other
+                if self._index is None:  # an integer hash index, built once
+                    self._index = pd.Index(self._sorted)
+                at = self._index.get_indexer(ints)
+                hit = valid & (at >= 0)
+                return np.where(hit, self._rows[np.maximum(at, 0)], -1).astype(np.int64)
+            if self._set is None:  # values are not all hex: fall back to text matching
+                self._set = pa.array(self._keys.astype("str").array).take(pa.array(self.first))
+        arr = pa.array(values.astype("str").array)
+        idx = pc.index_in(arr, value_set=self._set).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return np.where(idx >= 0, self.first[np.maximum(idx, 0)], -1)
+
+
+def _prepare(model) -> Prepared:
+    currency = check_currency(model)
+    config = getattr(model, "config", None)
+    funnel_cfg = getattr(config, "funnel", None)
+    stages = tuple(getattr(funnel_cfg, "stages", ("impressions", "clicks", *CONTACT_STAGES)))
+    real_outcome = str(getattr(funnel_cfg, "real_outcome", "opportunity"))
+    notes: list[str] = []
+    if config is not None and currency and getattr(config, "currency", currency) != currency:
+        notes.append(
+            f"Money is in {currency}, not the config's reporting currency {config.currency}: figures are in {currency}."
+        )
+
+    # --- spend ---------------------------------------------------------------------
+    spend = model.spend
+    cost = spend["cost"].astype("float64").fillna(0.0).to_numpy() + 1e-9
+    keycodes: dict[str, list] = {"spend": [], "contacts": []}
+    skey, campaign_display = _spellings(spend["campaign"], cost, codes_out=keycodes["spend"])
+    agkey, adgroup_display = _spellings(spend["ad_group"], cost)
+    spend = spend.assign(_ckey=skey, _agkey=agkey)
+    plat = pd.DataFrame({"k": skey, "p": spend["platform"], "w": cost}).dropna(subset=["k", "p"])
+    if len(plat):
+        pg = plat.groupby(["k", "p"])["w"].sum().reset_index().sort_values(["k", "w"], ascending=[True, False])
+        pg = pg.drop_duplicates("k")
+        campaign_platform = dict(zip(pg["k"], pg["p"], strict=True))
+    else:
+        campaign_platform = {}
+
+    cmap = getattr(config, "campaign_map", None) or {}
+
+    # --- contacts ------------------------------------------------------------------
+    c = model.contacts
+    lookup = ContactLookup(c["contact_key"])
+    ckey, crm_display = _spellings(c["campaign"], cmap=cmap, codes_out=keycodes["contacts"])
+    dates = {}
+    dates["lead"] = c["lead_date"].fillna(c["created_date"]).to_numpy()
+    for s in ("mql", "sql", "opportunity", "won"):
+        dates[s] = c[f"{s}_date"].to_numpy()
+
+    # --- deals ---------------------------------------------------------------------
+    d = model.deals
+    has_deals = len(d) > 0
+    cidx = lookup.positions(d["contact_key"])  # row of the deal's contact, -1 if none
+    dkey, deal_display = _spellings(d["campaign"], cmap=cmap)
+    for k, v in deal_display.items():
+        crm_display.setdefault(k, v)
+    if len(d):
+        linked = cidx >= 0
+        if len(c):
+            # A deal without a campaign inherits its contact's.
+            from_contact = pd.Series(pd.array(ckey, dtype="str").take(cidx, allow_fill=True), index=d.index)
+            dkey = dkey.fillna(from_contact)
+        is_won = d["is_won"].fillna(False).to_numpy(dtype=bool)
+        # Deal-derived stage dates per contact (first deal created, first deal won) fill the
+        # contact's own opportunity / won dates where the CRM left them empty.
+        if linked.any():
+            created = d["created_date"].to_numpy()
+            closed = d["close_date"].fillna(d["created_date"]).to_numpy()
+            for stage, values, mask in (("opportunity", created, linked), ("won", closed, linked & is_won)):
+                if not mask.any():
+                    continue
+                first_date = pd.Series(values[mask]).groupby(cidx[mask]).min()
+                at = first_date.index.to_numpy()
+                arr = dates[stage].copy()
+                arr[at] = np.where(pd.isna(arr[at]), first_date.to_numpy(), arr[at])
+                dates[stage] = arr
+        deal_period_date = np.where(
+            linked,
+            c["created_date"].to_numpy()[np.maximum(cidx, 0)] if len(c) else np.datetime64("NaT"),
+            d["created_date"].to_numpy(),
+        )
+    else:
+        is_won = np.zeros(0, dtype=bool)
+        deal_period_date = d["created_date"].to_numpy()
+
+    # Monotone reached flags: a later stage implies the earlier ones.
+    reached = {}
+    later = np.zeros(len(c), dtype=bool)
+    for s in reversed(CONTACT_STAGES):
+        later = later | ~pd.isna(dates[s])
+        reached[s] = later.copy()
+    reached["lead"] = np.ones(len(c), dtype=bool)
+
+    # --- key accounts --------------------------------------------------------------
+    ta = model.target_accounts
+    has_targets = len(ta) > 0
+    c_account = pd.Series(np.nan, index=c.index, dtype="str")
+    d_account = pd.Series(np.nan, index=d.index, dtype="str")
+    if has_targets:
+        t_dom = normalise_domains(ta["account_domain"])
+        t_name = normalise_names(ta["account_name"])
+        dom_set = set(t_dom.dropna())
+        name_to_dom = {n: d for n, d in zip(t_name, t_dom, strict=True) if isinstance(n, str) and isinstance(d, str)}
+
+        def by_domain(u: pd.Series) -> pd.Series:
+            dom = _domain_unique(u)
+            return dom.where(dom.isin(dom_set))
+
+        def by_name(u: pd.Series) -> pd.Series:
+            return _normalise_unique(u).map(name_to_dom).astype("str")
+
+        c_account = _on_uniques(c["company_domain"], by_domain).fillna(_on_uniques(c["company"], by_name))
+        d_account = _on_uniques(d["account_domain"], by_domain).fillna(_on_uniques(d["account"], by_name))
+        if len(d) and len(c):
+            via = pd.Series(pd.array(c_account, dtype="str").take(cidx, allow_fill=True), index=d.index)
+            d_account = d_account.fillna(via)
+
+    contacts = c.assign(
+        _ckey=ckey,
+        _account=c_account,
+        **{f"_d_{s}": dates[s] for s in CONTACT_STAGES},
+        **{f"_r_{s}": reached[s] for s in CONTACT_STAGES},
+    )
+    deals = d.assign(
+        _ckey=dkey,
+        _cidx=cidx,
+        _won=is_won,
+        _amount=d["amount"].astype("float64").fillna(0.0),
+        _period_date=pd.to_datetime(deal_period_date) if len(d) else d["created_date"],
+        _account=d_account,
+    )
+
+    # --- CRM or per-row reported outcomes ------------------------------------------
+    reported_cols = ("reported_leads", "reported_outcomes", "reported_revenue")
+    has_reported = any(col in spend.columns and spend[col].notna().any() for col in reported_cols)
+    mode = "reported" if (len(c) == 0 and len(d) == 0 and has_reported) else "crm"
+    if mode == "reported":
+        notes.append(
+            "No CRM data: leads and real outcomes are the platform's per-row reported figures "
+            f"(reported_leads -> lead, reported_outcomes -> {real_outcome})."
+        )
+
+    ends = [x for x in (spend["date"].max(), c["created_date"].max(), d["close_date"].max()) if pd.notna(x)]
+    for s in CONTACT_STAGES[1:]:
+        m = contacts[f"_d_{s}"].max() if len(contacts) else pd.NaT
+        if pd.notna(m):
+            ends.append(m)
+    data_end = max(ends) if ends else None
+
+    return Prepared(
+        currency=currency,
+        mode=mode,
+        real_outcome=real_outcome,
+        stages=stages,
+        spend=spend,
+        contacts=contacts,
+        deals=deals,
+        campaign_display=campaign_display,
+        campaign_platform=campaign_platform,
+        crm_display=crm_display,
+        adgroup_display=adgroup_display,
+        lookup=lookup,
+        keycodes=keycodes,
+        has_amounts=bool(len(d) and d["amount"].notna().any()),
+        has_deals=has_deals,
+        has_targets=has_targets,
+        data_end=data_end,
+        notes=notes,
+    )

@@ -1,0 +1,561 @@
+"""Multi-touch attribution: how each model splits the credit for real outcomes between channels.
+
+A *path* is a contact's touchpoints in time order up to (and including the
+day of) their conversion, the date they reached the outcome (the config's real
+outcome, or ``won``). Rule-based models give each touch a weight; the weights
+of one path sum to 1, so channel credits sum to the number of conversions.
+Revenue (won deals linked to the contact) is split with the same weights and
+rounded to the cent by largest remainder, so channel revenue sums *exactly* to
+the revenue attributed.
+
+=================  ==========================================================
+model              weight of each touch in a path of n touches
+=================  ==========================================================
+``first``          all to the first touch
+``last``           all to the last touch
+``linear``         1/n each
+``time_decay``     2^(-days before conversion / half-life), normalised
+``u_shaped``       40% first, 40% last, 20% shared by the touches between
+``w_shaped``       30% first, 30% lead-creation touch, 30% opportunity-creation
+                   touch, 10% shared by the rest
+``full_path``      22.5% each to first, lead creation, opportunity creation
+                   and the last (closing) touch, 10% shared by the rest
+``markov``         data-driven: removal effect of each channel in a first-order
+                   Markov chain over *all* paths, converting or not
+=================  ==========================================================
+
+When roles coincide (a one-touch path is first, lead touch and last), their
+shares add up on that touch; when no touch is left for "the rest", the key
+touches' shares are rescaled to sum to 1. The lead-creation touch is the last
+touch on or before the day the contact was created; the opportunity-creation
+touch the last on or before the opportunity date (the last touch when there is
+none). Conversions with no touchpoint before them are credited to
+``"(no touchpoint)"`` in every model, so nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpikit.analysis._base import Result, json_safe, records
+from kpikit.analysis._prepare import CONTACT_STAGES, NOT_SET, prepare
+from kpikit.analysis.stats import MIN_MARKOV_CONVERSIONS
+from kpikit.errors import KpikitError
+
+__all__ = [
+    "ATTRIBUTION_MODELS",
+    "AttributionModel",
+    "PositionModel",
+    "TimeDecayModel",
+    "MarkovModel",
+    "attribution",
+    "AttributionResult",
+    "largest_remainder",
+]
+
+NO_TOUCH = "(no touchpoint)"
+_DAY_US = 86_400_000_000
+
+
+def largest_remainder(values: np.ndarray, total: float, unit: float = 0.01) -> np.ndarray:
+    """Round ``values`` to multiples of ``unit`` so they sum exactly to ``total`` (rounded to ``unit``).
+
+    Examples
+    --------
+    >>> largest_remainder(np.array([1 / 3, 1 / 3, 1 / 3]) * 100, 100.0).tolist()
+    [33.34, 33.33, 33.33]
+    """
+    values = np.asarray(values, dtype="float64")
+    if len(values) == 0:
+        return values
+    target = int(round(total / unit))
+    scaled = values / unit
+    floors = np.floor(scaled + 1e-9)
+    short = target - int(floors.sum())
+    rema = scaled - floors
+    order = np.argsort(-rema, kind="stable")
+    add = np.zeros(len(values))
+    if short > 0:
+        add[order[: min(short, len(values))]] = 1
+        if short > len(values):  # values far off the total: spread the rest evenly
+            add += (short - len(values)) // len(values)
+    elif short < 0:
+        order_low = np.argsort(rema, kind="stable")
+        add[order_low[: min(-short, len(values))]] = -1
+    cents = floors + add
+    return np.round(cents) * unit if unit != 0.01 else np.round(cents).astype(np.int64) / 100.0
+
+
+# --- context: sorted touches of every path ---------------------------------------------
+
+
+@dataclass
+class Paths:
+    """Touches sorted by path and time, with everything the models need (numpy arrays)."""
+
+    channels: list[str]
+    ch: np.ndarray  # channel code per kept touch
+    path: np.ndarray  # dense path id per kept touch (sorted)
+    ts: np.ndarray  # int64 microseconds
+    converts: np.ndarray  # per path: converted
+    value: np.ndarray  # per path: revenue
+    conv_ts: np.ndarray  # per path: conversion cutoff (exclusive), int64 us
+    lead_cut: np.ndarray  # per path
+    opp_cut: np.ndarray  # per path
+    n_paths: int
+    no_touch_conversions: int
+    no_touch_revenue: float
+    conversions: int
+    revenue: float
+    orphan_touches: int
+    after_conversion: int
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def converting(self) -> Paths:
+        """The touches of converting paths only (what rule-based models credit), computed once."""
+        sub = self.stats.get("_converting")
+        if sub is None:
+            keep = self.converts[self.path]
+            sub = replace(self, ch=self.ch[keep], path=self.path[keep], ts=self.ts[keep], stats={})
+            self.stats["_converting"] = sub
+        return sub
+
+
+def _cutoff(dates: np.ndarray) -> np.ndarray:
+    """End of the conversion day (exclusive) in int64 microseconds; NaT -> int64 max."""
+    d = dates.astype("datetime64[us]")
+    nat = np.isnat(d)
+    day = d.astype("datetime64[D]").astype("datetime64[us]").astype(np.int64) + _DAY_US
+    return np.where(nat, np.iinfo(np.int64).max, day)
+
+
+def build_paths(model, outcome: str | None = None) -> Paths:
+    """Sort touchpoints into per-contact paths cut at each contact's conversion day."""
+    p = prepare(model)
+    outcome = outcome or (p.real_outcome if p.real_outcome in CONTACT_STAGES else "won")
+    if outcome not in CONTACT_STAGES:
+        raise KpikitError("attribution needs a contact stage", column="outcome", found=repr(outcome),
+                          expected=f"one of {list(CONTACT_STAGES)}")  # fmt: skip
+    c = p.contacts
+    tp = model.touchpoints
+    n_c = len(c)
+    conv_date = c[f"_d_{outcome}"].to_numpy() if n_c else np.empty(0, dtype="datetime64[us]")
+    conv_c = ~np.isnat(conv_date)
+    # Revenue per contact: won deals linked to it.
+    value_c = np.zeros(n_c)
+    d = p.deals
+    if len(d) and n_c:
+        m = (d["_cidx"].to_numpy() >= 0) & d["_won"].to_numpy()
+        value_c = np.bincount(d["_cidx"].to_numpy()[m], weights=d["_amount"].to_numpy()[m], minlength=n_c)
+    value_c = np.where(conv_c, value_c, 0.0)
+    # Only the first row of a duplicated contact_key counts (the lookup returns first rows).
+    first = p.lookup.is_first
+    conv_c &= first
+    value_c = np.where(first, value_c, 0.0)
+
+    # Path id: the contact's row for known contacts; touchpoints of unknown keys get ids after those
+    # (they are paths that never converted, which the Markov model needs).
+    pos = p.lookup.positions(tp["contact_key"])
+    unknown = (pos < 0) & tp["contact_key"].notna().to_numpy()
+    codes = pos.copy()
+    n_unknown = 0
+    if unknown.any():
+        ucodes, uniq = pd.factorize(tp["contact_key"][unknown])
+        codes[unknown] = n_c + ucodes
+        n_unknown = len(uniq)
+    n_paths = n_c + n_unknown
+    big = np.iinfo(np.int64).max
+    pad_b = np.zeros(n_unknown, dtype=bool)
+    pad_t = np.full(n_unknown, big, dtype=np.int64)
+    converts = np.concatenate([conv_c, pad_b])
+    value = np.concatenate([value_c, np.zeros(n_unknown)])
+    conv_ts = np.concatenate([np.where(conv_c, _cutoff(conv_date), big), pad_t])
+    lead_cut = np.concatenate([_cutoff(c["created_date"].to_numpy()), pad_t])
+    opp_cut = np.concatenate([_cutoff(c["_d_opportunity"].to_numpy()), pad_t])
+
+    ch_codes, ch_uniques = pd.factorize(tp["channel"].astype("str").fillna(NOT_SET), use_na_sentinel=False)
+    ts = tp["timestamp"].to_numpy().astype("datetime64[us]").astype(np.int64)
+    keep = codes >= 0
+    orphan = int((~keep).sum())
+    # Touches after the conversion day do not get credit.
+    cut = np.where(keep, conv_ts[np.maximum(codes, 0)], 0)
+    valid_ts = ts != np.iinfo(np.int64).min  # NaT
+    after = keep & valid_ts & (ts >= cut)
+    keep &= valid_ts & ~after
+    idx = np.flatnonzero(keep)
+    order = _path_order(codes[idx], ts[idx])
+    idx = idx[order]
+    path = codes[idx]
+    has_touch = np.bincount(path, minlength=n_paths) > 0
+    # Converted contacts whose path has no touch (or no touchpoints at all).
+    no_touch = conv_c & ~has_touch[:n_c]
+    return Paths(
+        channels=[str(x) for x in ch_uniques],
+        ch=ch_codes[idx],
+        path=path,
+        ts=ts[idx],
+        converts=converts,
+        value=value,
+        conv_ts=conv_ts,
+        lead_cut=lead_cut,
+        opp_cut=opp_cut,
+        n_paths=n_paths,
+        no_touch_conversions=int(no_touch.sum()),
+        no_touch_revenue=float(value_c[no_touch].sum()) if n_c else 0.0,
+        conversions=int(conv_c.sum()),
+        revenue=float(value_c[conv_c].sum()) if n_c else 0.0,
+        orphan_touches=orphan,
+        after_conversion=int(after.sum()),
+        stats={"outcome": outcome},
+    )
+
+
+def _path_order(path: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """Stable order by (path, time): one argsort of a combined integer key when it fits in 62 bits.
+
+    ``np.lexsort`` on millions of rows is several times slower than a single argsort.
+    """
+    if len(ts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    rel = ts - ts.min()
+    if not (rel % 1_000_000).any():  # whole seconds: a smaller key
+        rel = rel // 1_000_000
+    span = int(rel.max()) + 1
+    if (int(path.max()) + 1) * span < 2**62:
+        return np.argsort(path.astype(np.int64) * span + rel, kind="stable")
+    first = np.argsort(rel, kind="stable")
+    return first[np.argsort(path[first], kind="stable")]
+
+
+# --- models ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttributionModel:
+    """Base: ``credit(paths)`` returns per-channel (conversions, revenue) arrays."""
+
+    name: str
+    description: str
+
+    def weights(self, paths: Paths, params: dict) -> np.ndarray:
+        raise NotImplementedError
+
+    def credit(self, paths: Paths, params: dict) -> tuple[np.ndarray, np.ndarray, dict]:
+        # Rule-based credit only concerns converting paths: work on those touches alone.
+        sub = paths.converting()
+        if "_value" not in sub.stats:
+            sub.stats["_value"] = sub.value[sub.path]
+        w = self.weights(sub, params)
+        k = len(sub.channels)
+        c = np.bincount(sub.ch, weights=w, minlength=k)
+        r = np.bincount(sub.ch, weights=w * sub.stats["_value"], minlength=k)
+        return c, r, {}
+
+
+def _positions(paths: Paths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per touch: position in its path, path length, path start index (computed once per Paths)."""
+    if "_positions" in paths.stats:
+        return paths.stats["_positions"]
+    paths.stats["_positions"] = out = _compute_positions(paths)
+    return out
+
+
+def _compute_positions(paths: Paths) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    path = paths.path
+    n = np.bincount(path, minlength=paths.n_paths)
+    starts = np.concatenate([[0], np.cumsum(n)[:-1]])
+    pos = np.arange(len(path)) - starts[path]
+    return pos, n[path], starts
+
+
+@dataclass(frozen=True)
+class PositionModel(AttributionModel):
+    """Shares for key touches (``first``, ``lead``, ``opportunity``, ``last``) plus a share for the rest."""
+
+    roles: tuple[tuple[str, float], ...] = ()
+    rest: float = 0.0
+
+    def weights(self, paths: Paths, params: dict) -> np.ndarray:
+        pos, n, _ = _positions(paths)
+        if not self.roles:
+            return 1.0 / n
+        path = paths.path
+        role_idx = {"first": np.zeros_like(pos), "last": n - 1}
+        if any(r in ("lead", "opportunity") for r, _ in self.roles):
+            if "_roles" not in paths.stats:
+                roles = {}
+                for role, cut in (("lead", paths.lead_cut), ("opportunity", paths.opp_cut)):
+                    before = np.bincount(path, weights=paths.ts < cut[path], minlength=paths.n_paths)
+                    k = before.astype(np.int64)[path]
+                    roles[role] = np.maximum(np.minimum(k, n) - 1, 0)
+                paths.stats["_roles"] = roles
+            role_idx.update(paths.stats["_roles"])
+        key_w = np.zeros(len(pos))
+        is_key = np.zeros(len(pos), dtype=bool)
+        for role, share in self.roles:
+            hit = pos == role_idx[role]
+            key_w += share * hit
+            is_key |= hit
+        n_key = np.bincount(path, weights=is_key.astype(np.float64), minlength=paths.n_paths)[path]
+        n_rest = n - n_key
+        key_total = sum(s for _, s in self.roles)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(
+                n_rest > 0,
+                np.where(is_key, key_w, self.rest / np.maximum(n_rest, 1)),
+                key_w / key_total,
+            )
+        return w
+
+
+@dataclass(frozen=True)
+class TimeDecayModel(AttributionModel):
+    """Weight halves every ``half_life_days`` before the conversion."""
+
+    def weights(self, paths: Paths, params: dict) -> np.ndarray:
+        half = float(params.get("half_life_days", 7.0))
+        if not half > 0:
+            raise KpikitError("half-life must be positive", column="half_life_days", found=repr(half), fix="e.g. 7")
+        path = paths.path
+        # Age relative to the path's last touch: same shape as to the conversion, no overflow.
+        # Shifting every age of a path by a constant cancels in the normalisation.
+        last = np.zeros(paths.n_paths, dtype=np.int64)
+        n = np.bincount(path, minlength=paths.n_paths)
+        ends = np.cumsum(n) - 1
+        has = n > 0
+        last[has] = paths.ts[ends[has]]
+        age_days = (last[path] - paths.ts) / _DAY_US
+        raw = np.exp2(-age_days / half)
+        tot = np.bincount(path, weights=raw, minlength=paths.n_paths)
+        return raw / tot[path]
+
+
+@dataclass(frozen=True)
+class MarkovModel(AttributionModel):
+    """First-order Markov chain removal effect over every path (converting or not)."""
+
+    def credit(self, paths: Paths, params: dict) -> tuple[np.ndarray, np.ndarray, dict]:
+        k = len(paths.channels)
+        start, conv_s, null_s = k, k + 1, k + 2
+        size = k + 3
+        path = paths.path
+        ch = paths.ch
+        m = len(path)
+        if m == 0:
+            return np.zeros(k), np.zeros(k), {"p_conversion": None}
+        first = np.ones(m, dtype=bool)
+        first[1:] = path[1:] != path[:-1]
+        last = np.ones(m, dtype=bool)
+        last[:-1] = path[1:] != path[:-1]
+        nxt = np.empty(m, dtype=np.int64)
+        nxt[:-1] = ch[1:]
+        term = np.where(paths.converts[path], conv_s, null_s)
+        nxt = np.where(last, term, nxt)
+        frm = np.concatenate([np.full(int(first.sum()), start), ch])
+        to = np.concatenate([ch[first], nxt])
+        counts = np.bincount(frm * size + to, minlength=size * size).reshape(size, size).astype(np.float64)
+        p_full = _absorb(counts, k, removed=None)
+        effects = np.array([1.0 - _absorb(counts, k, removed=i) / p_full if p_full > 0 else 0.0 for i in range(k)])
+        effects = np.clip(effects, 0.0, None)
+        touched_conv = paths.converts & (np.bincount(path, minlength=paths.n_paths) > 0)
+        n_conv = float(touched_conv.sum())
+        rev = float(paths.value[touched_conv].sum())
+        total = effects.sum()
+        share = effects / total if total > 0 else np.zeros(k)
+        info = {
+            "p_conversion": p_full,
+            "removal_effects": dict(zip(paths.channels, effects.tolist(), strict=True)),
+            "converting_paths": int(n_conv),
+            "reliable": bool(n_conv >= MIN_MARKOV_CONVERSIONS),
+        }
+        return share * n_conv, share * rev, info
+
+
+def _absorb(counts: np.ndarray, k: int, removed: int | None) -> float:
+    """Probability of reaching ``conversion`` from ``start`` (transient states: channels + start)."""
+    c = counts.copy()
+    if removed is not None:
+        # Every visit to the removed channel ends the path without conversion.
+        c[removed, :] = 0.0
+        c[removed, k + 2] = 1.0
+    rows = c.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        probs = np.where(rows > 0, c / rows, 0.0)
+    transient = list(range(k + 1))
+    q = probs[np.ix_(transient, transient)]
+    r = probs[transient, k + 1]
+    # States never left (no outgoing transitions) absorb into null: rows are 0, fine for I - Q.
+    x = np.linalg.solve(np.eye(k + 1) - q, r)
+    return float(x[k])
+
+
+#: Attribution models by name (registry: add one with ``ATTRIBUTION_MODELS[name] = model``).
+ATTRIBUTION_MODELS: dict[str, AttributionModel] = {
+    m.name: m
+    for m in (
+        PositionModel("first", "all credit to the first touch", roles=(("first", 1.0),)),
+        PositionModel("last", "all credit to the last touch before conversion", roles=(("last", 1.0),)),
+        PositionModel("linear", "equal credit to every touch"),
+        TimeDecayModel("time_decay", "credit halves every half-life (days) before conversion"),
+        PositionModel("u_shaped", "40% first, 40% last, 20% the rest", roles=(("first", 0.4), ("last", 0.4)), rest=0.2),
+        PositionModel(
+            "w_shaped",
+            "30% first, 30% lead creation, 30% opportunity creation, 10% the rest",
+            roles=(("first", 0.3), ("lead", 0.3), ("opportunity", 0.3)),
+            rest=0.1,
+        ),
+        PositionModel(
+            "full_path",
+            "22.5% each to first, lead creation, opportunity creation and closing touch, 10% the rest",
+            roles=(("first", 0.225), ("lead", 0.225), ("opportunity", 0.225), ("last", 0.225)),
+            rest=0.1,
+        ),
+        MarkovModel("markov", "data-driven: Markov-chain removal effect of each channel"),
+    )
+}
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class AttributionResult(Result):
+    """``frame``: one row per channel, one column of conversion credit per model.
+
+    ``credits``: long table (model, channel, conversions, revenue, share);
+    ``totals``: conversions and revenue every model's credits add up to.
+    """
+
+    view = "attribution"
+    title = "Channel credit by attribution model"
+
+    models: tuple[str, ...]
+    credits: pd.DataFrame
+    totals: dict[str, Any]
+    markov: dict[str, Any]
+
+    def _extra(self) -> dict[str, Any]:
+        by_model: dict[str, Any] = {}
+        for row in records(self.credits):
+            by_model.setdefault(row["model"], {})[row["channel"]] = {
+                "conversions": row["conversions"],
+                "revenue": row["revenue"],
+            }
+        return {"models": list(self.models), "credits": by_model, "totals": self.totals, "markov": self.markov}
+
+    def revenue_frame(self) -> pd.DataFrame:
+        """One row per channel, one column of revenue credit per model."""
+        return self.credits.pivot(index="channel", columns="model", values="revenue")[list(self.models)].reset_index()
+
+    def chart(self):
+        from kpikit import charts
+
+        return charts.attribution_chart(self.credits)
+
+
+def attribution(model, models=None, half_life_days: float = 7.0, *, outcome: str | None = None) -> AttributionResult:
+    """Credit for conversions and revenue by channel under every attribution model, side by side.
+
+    Parameters
+    ----------
+    model : ClientModel
+    models : list of str, optional
+        Keys of :data:`ATTRIBUTION_MODELS`; default all of them.
+    half_life_days : float
+        Half-life of the ``time_decay`` model.
+    outcome : str, optional
+        Contact stage that counts as a conversion; default the config's real
+        outcome (``won`` when that is ``key_account``).
+
+    Returns
+    -------
+    AttributionResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kpikit.model import ClientModel, conform
+    >>> contacts = conform("contacts", pd.DataFrame({"contact_key": ["a", "b"],
+    ...     "created_date": pd.to_datetime(["2024-01-05", "2024-01-05"]),
+    ...     "opportunity_date": pd.to_datetime(["2024-01-20", None])}))
+    >>> tp = conform("touchpoints", pd.DataFrame({"contact_key": ["a", "a", "a", "b"],
+    ...     "timestamp": pd.to_datetime(["2024-01-01", "2024-01-04", "2024-01-19", "2024-01-02"]),
+    ...     "channel": ["paid_social", "paid_search", "email", "paid_social"]}))
+    >>> r = attribution(ClientModel(contacts=contacts, touchpoints=tp), models=["first", "last", "u_shaped"])
+    >>> r.to_frame()
+           channel  first  last  u_shaped
+    0        email    0.0   1.0       0.4
+    1  paid_search    0.0   0.0       0.2
+    2  paid_social    1.0   0.0       0.4
+    >>> r.totals["conversions"]
+    1
+    """
+    names = list(ATTRIBUTION_MODELS) if models is None else [models] if isinstance(models, str) else list(models)
+    bad = [m for m in names if m not in ATTRIBUTION_MODELS]
+    if bad:
+        raise KpikitError(
+            "unknown attribution model", column="models", expected=f"one of {list(ATTRIBUTION_MODELS)}",
+            found=repr(bad[0]),
+        )  # fmt: skip
+    p = prepare(model)
+    paths = build_paths(model, outcome)
+    channels = [*paths.channels, NO_TOUCH]
+    params = {"half_life_days": half_life_days}
+    rows = []
+    markov_info: dict[str, Any] = {}
+    total_rev_cents = round(paths.revenue, 2)
+    for name in names:
+        conv, rev, info = ATTRIBUTION_MODELS[name].credit(paths, params)
+        conv = np.append(conv, paths.no_touch_conversions)
+        rev = np.append(rev, paths.no_touch_revenue)
+        if name == "markov":
+            markov_info = info
+            # Markov credits need at least one converting path with touches; otherwise give none.
+            missing = paths.conversions - conv.sum()
+            if abs(missing) > 1e-9 * max(1, paths.conversions):
+                conv[-1] += missing
+                rev[-1] += paths.revenue - rev.sum()
+        rev = largest_remainder(rev, total_rev_cents)
+        for ch, cv, rv in zip(channels, conv, rev, strict=True):
+            rows.append({"model": name, "channel": ch, "conversions": float(cv), "revenue": float(rv)})
+    credits = pd.DataFrame(rows, columns=["model", "channel", "conversions", "revenue"])
+    unused = credits.groupby("channel")[["conversions", "revenue"]].transform(lambda s: (s.abs() < 1e-12).all())
+    credits = credits[~((credits["channel"] == NO_TOUCH) & unused["conversions"] & unused["revenue"])]
+    tot = max(paths.conversions, 1)
+    credits["share"] = credits["conversions"] / tot if paths.conversions else np.nan
+    credits = credits.reset_index(drop=True)
+    frame = credits.pivot(index="channel", columns="model", values="conversions")
+    frame = frame.reindex(columns=names).reset_index().rename_axis(columns=None)
+    notes = list(p.notes)
+    if "markov" in names and not markov_info.get("reliable", False):
+        notes.append(
+            f"Only {markov_info.get('converting_paths', 0)} converting paths: too few for the data-driven "
+            f"Markov model (need {MIN_MARKOV_CONVERSIONS}); read its credits as indicative only."
+        )
+    if paths.no_touch_conversions:
+        notes.append(f"{paths.no_touch_conversions:,} conversion(s) had no touchpoint before them: '{NO_TOUCH}'.")
+    if paths.orphan_touches:
+        notes.append(f"{paths.orphan_touches:,} touchpoint(s) have no contact key and were not used.")
+    if paths.after_conversion:
+        notes.append(f"{paths.after_conversion:,} touchpoint(s) came after their contact converted: not credited.")
+    totals = {
+        "outcome": paths.stats["outcome"],
+        "conversions": paths.conversions,
+        "revenue": total_rev_cents,
+        "paths": paths.n_paths,
+        "touchpoints_used": int(len(paths.path)),
+        "touchpoints_after_conversion": paths.after_conversion,
+        "touchpoints_without_contact": paths.orphan_touches,
+        "conversions_without_touchpoint": paths.no_touch_conversions,
+        "half_life_days": half_life_days,
+    }
+    return AttributionResult(
+        frame=frame,
+        currency=p.currency,
+        models=tuple(names),
+        credits=credits,
+        totals=json_safe(totals),
+        markov=json_safe(markov_info),
+        notes=tuple(notes),
+    )
