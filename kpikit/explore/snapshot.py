@@ -1,0 +1,129 @@
+"""Write a workshop snapshot: what the room looked at and agreed, for the report.
+
+Layout and JSON schema are documented in :mod:`kpikit.explore` (the report
+reads ``<client folder>/snapshots/*.json``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from kpikit.errors import KpikitError
+
+__all__ = ["SCHEMA", "write_snapshot", "read_snapshots"]
+
+SCHEMA = "kpikit.workshop-snapshot/1"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
+
+
+def _svg(spec: dict) -> str:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(spec)
+
+
+def _png(spec: dict) -> bytes:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_png(spec, scale=2)
+
+
+def write_snapshot(explorer: Any, folder: Any = None, name: str | None = None, *, images: bool = True) -> Path:
+    """Save an explorer's controls, numbers and charts; return the JSON file's path.
+
+    Parameters
+    ----------
+    explorer : Explorer
+        Any workshop explorer.
+    folder : path, optional
+        Default ``<client base_dir>/snapshots``.
+    name : str, optional
+        File stem. Default ``<explorer>-<UTC yyyymmddThhmmss>`` (``-2``, ``-3`` ...
+        appended if taken). A given name overwrites: use it for a deterministic file.
+    images : bool
+        Also write each chart as SVG and PNG (via vl-convert).
+
+    Raises
+    ------
+    KpikitError
+        when no folder is given and the model has no client folder, or the name is unsafe.
+    """
+    from kpikit.explore.scenarios import _json
+
+    cube = explorer.cube
+    if folder is None:
+        if cube.base_dir is None:
+            raise KpikitError(
+                "this model has no client folder to save snapshots in",
+                fix="load it with kpikit.load_client(client.yaml), or pass snapshot(folder=...)",
+            )
+        folder = Path(cube.base_dir) / "snapshots"
+    folder = Path(folder)
+    created = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
+    if name is None:
+        stem = f"{explorer.name}-{created.strftime('%Y%m%dT%H%M%S')}"
+        name, n = stem, 1
+        while (folder / f"{name}.json").exists():
+            n += 1
+            name = f"{stem}-{n}"
+    if not _NAME.match(name):
+        raise KpikitError(
+            "snapshot name must be letters, digits, '.', '-' or '_'",
+            found=repr(name),
+            fix="e.g. 'targeting-agreed'",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    charts = []
+    for key, spec in explorer.specs.items():
+        title = spec.get("title")
+        entry: dict[str, Any] = {"name": key, "title": title if isinstance(title, str) else key}
+        if images:
+            svg, png = f"{name}-{key}.svg", f"{name}-{key}.png"
+            (folder / svg).write_text(_svg(spec), encoding="utf-8")
+            (folder / png).write_bytes(_png(spec))
+            entry.update(svg=svg, png=png)
+        charts.append(entry)
+    doc = {
+        "schema": SCHEMA,
+        "client": cube.client,
+        "explorer": explorer.name,
+        "title": explorer.title,
+        "name": name,
+        "created_utc": created.isoformat().replace("+00:00", "Z"),
+        "currency": cube.currency,
+        "real_outcome": cube.real_outcome,
+        "controls": _json(explorer.values),
+        "numbers": _json(explorer.numbers),
+        "result": explorer.result.to_dict(),
+        "summary": explorer.summary(),
+        "charts": charts,
+    }
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_snapshots(folder: Any) -> list[dict[str, Any]]:
+    """Every snapshot JSON in ``folder`` (oldest first); files of another schema are skipped.
+
+    Examples
+    --------
+    >>> read_snapshots("/nonexistent/snapshots")
+    []
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    docs = []
+    for p in sorted(folder.glob("*.json")):
+        try:
+            doc = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and doc.get("schema") == SCHEMA:
+            docs.append(doc)
+    return sorted(docs, key=lambda d: (d.get("created_utc", ""), d.get("name", "")))

@@ -1,0 +1,236 @@
+"""The workshop workbook in a real browser, offline, in JupyterLab and in Voila.
+
+Each test starts its server on a free 127.0.0.1 port (Voila through
+``kpikit workshop``), opens the workbook on the sample client ``lumora``, moves
+the targeting slider one step with the keyboard and checks that the CTR and
+opportunity figures on screen become what the scenario function computes.
+Every request that is not to localhost is aborted and fails the test.
+Screenshots go to ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CLIENT = "lumora"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Voila's page template links Font Awesome from a CDN (icons only). Nothing else may leave localhost.
+EXPECTED_REMOTE = (re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@[^/]+/css/"),)
+
+if not Path(CHROMIUM).exists():  # pragma: no cover
+    pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    from kpikit.explore.cli import free_port
+
+    return free_port()
+
+
+def _wait_http(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status < 500:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+
+
+@pytest.fixture(scope="module")
+def client_dir(tmp_path_factory) -> Path:
+    """A copy of the sample client (so nothing is written into data_samples/)."""
+    src = ROOT / "data_samples" / CLIENT
+    dst = tmp_path_factory.mktemp("clients") / CLIENT
+    if src.is_dir():
+        shutil.copytree(src, dst)
+    else:  # a clean clone without generated samples
+        from kpikit.samples import generate
+
+        generate(dst.parent)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def expected(client_dir):
+    """What the targeting explorer must show before and after one step of the slider."""
+    import kpikit
+    from kpikit.explore import scenarios as sc
+    from kpikit.explore.precompute import precompute
+    from kpikit.explore.widgets import fmt
+
+    cube = precompute(kpikit.load_client(client_dir / "client.yaml"))
+    options = sc.window_options(cube)
+    assert len(options) > 1, "the sample client needs a retargeting ladder"
+    before = sc.targeting_scenario(cube)
+    after = sc.targeting_scenario(cube, clicked_within=options[1][1])
+    assert after.after["ctr"] != before.after["ctr"]
+    assert after.after["opportunity"] != before.after["opportunity"]
+
+    def shown(r):
+        return {"ctr": fmt(r.after["ctr"], "pct"), "opportunity": fmt(r.after["opportunity"], "count")}
+
+    return {"before": shown(before), "after": shown(after), "label": options[1][0]}
+
+
+@pytest.fixture
+def browser_page():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    blocked: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 5600})
+
+        def route(r):
+            url = r.request.url
+            if url.startswith(("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "file:", "data:", "blob:")):
+                r.continue_()
+            else:
+                blocked.append(url)
+                r.abort()
+
+        page.route("**/*", route)
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        yield page, blocked, dialogs
+        browser.close()
+
+
+def _unexpected(blocked: list[str]) -> list[str]:
+    return [u for u in blocked if not any(p.match(u) for p in EXPECTED_REMOTE)]
+
+
+def _figures(page) -> dict[str, str]:
+    cell = ".kpk-targeting td.kpk-value[data-metric='{}'][data-col='after']"
+    return {m: page.locator(cell.format(m)).first.inner_text().strip() for m in ("ctr", "opportunity")}
+
+
+def _move_targeting_slider(page, expected, name: str) -> None:
+    page.locator(".kpk-targeting .vega-embed svg.marks, .kpk-targeting .vega-embed canvas.marks").first.wait_for(
+        timeout=120_000
+    )
+    assert _figures(page) == expected["before"]
+    page.screenshot(path=str(ARTIFACTS / f"workshop-{name}-before.png"), full_page=True)
+    handle = page.locator(".kpk-targeting .widget-slider .noUi-handle").first
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([sel, want]) => { const e = document.querySelector(sel); return e && e.textContent.trim() === want; }",
+        arg=[".kpk-targeting td.kpk-value[data-metric='ctr'][data-col='after']", expected["after"]["ctr"]],
+        timeout=60_000,
+    )
+    assert _figures(page) == expected["after"]
+    readout = page.locator(".kpk-targeting .widget-readout").first.inner_text()
+    assert readout.strip() == expected["label"]
+    page.wait_for_timeout(800)  # let vega redraw the charts before the screenshot
+    page.screenshot(path=str(ARTIFACTS / f"workshop-{name}-after.png"), full_page=True)
+
+
+def test_workshop_in_voila(client_dir, expected, browser_page, tmp_path):
+    page, blocked, dialogs = browser_page
+    port = _free_port()
+    cmd = [sys.executable, "-m", "kpikit.cli", "workshop", str(client_dir / "client.yaml"), "--port", str(port)]
+    log = tmp_path / "workshop.log"  # a file, not a pipe: Voila's logging can never block on a full pipe
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT, text=True)
+    try:
+        end = time.monotonic() + 60
+        while "kpikit workshop: http" not in log.read_text() and time.monotonic() < end and proc.poll() is None:
+            time.sleep(0.2)
+        assert f"kpikit workshop: http://127.0.0.1:{port}/" in log.read_text()
+        _wait_http(f"http://127.0.0.1:{port}/", proc, timeout=60)
+        page.goto(f"http://127.0.0.1:{port}/", timeout=300_000)  # Voila answers once every cell ran
+        _move_targeting_slider(page, expected, "voila")
+        # no code on screen in the app: no editor, and no line of the workbook's code visible
+        explorers = page.locator(".kpk-explorer")
+        assert explorers.count() == 6
+        for i in range(6):  # every explorer drew its charts, offline
+            box = explorers.nth(i)
+            box.locator(".vega-embed svg.marks, .vega-embed canvas.marks").first.wait_for(timeout=60_000)
+            name = next(
+                c[4:] for c in box.get_attribute("class").split() if c.startswith("kpk-") and c != "kpk-explorer"
+            )
+            box.screenshot(path=str(ARTIFACTS / f"workshop-voila-{name}.png"))
+        assert page.locator(".cm-editor, .jp-CodeMirrorEditor").filter(visible=True).count() == 0
+        for code in ("kpikit.load_client(client_config)", "explore.targeting(model)", "from kpikit import explore"):
+            assert page.get_by_text(code).filter(visible=True).count() == 0, code
+    finally:
+        _stop(proc)
+    assert not _unexpected(blocked), _unexpected(blocked)
+    assert not dialogs
+
+
+def test_workshop_in_jupyterlab(client_dir, expected, browser_page, tmp_path):
+    from kpikit.explore.cli import prepare_notebook
+
+    page, blocked, dialogs = browser_page
+    prepare_notebook((client_dir / "client.yaml").resolve(), tmp_path)
+    port = _free_port()
+    cmd = [
+        sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser", f"--port={port}",
+        "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", f"--ServerApp.root_dir={tmp_path}",
+        f"--LabApp.workspaces_dir={tmp_path / '.workspaces'}",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=str(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_http(f"http://127.0.0.1:{port}/api", proc)
+        page.goto(f"http://127.0.0.1:{port}/lab/tree/workshop.ipynb", timeout=120_000)
+        status = page.locator("#jp-main-statusbar")
+        page.wait_for_function(
+            "() => { const t = document.querySelector('#jp-main-statusbar')?.textContent || '';"
+            " return t.includes('| Idle') && !t.includes('No Kernel'); }",
+            timeout=120_000,
+        )
+        assert "Idle" in status.inner_text()
+        page.locator(".lm-MenuBar-itemLabel:text-is('Run')").click()
+        page.locator(".lm-Menu-itemLabel:text-is('Run All Cells')").click()
+        page.wait_for_function(
+            "() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];"
+            " return p.length > 0 && p.every(e => /\\[\\d+\\]/.test(e.textContent)); }",
+            timeout=300_000,
+        )
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        assert errors.count() == 0 or "Error" not in errors.first.inner_text()
+        _move_targeting_slider(page, expected, "jupyterlab")
+    finally:
+        _stop(proc)
+    assert not _unexpected(blocked), _unexpected(blocked)
+    assert not dialogs
