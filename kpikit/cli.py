@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("kpikit.report.cli", "run the report workbook for one or many clients"),
     "new-client": ("kpikit.report.scaffold", "create a client folder from templates/"),
     "workshop": ("kpikit.explore.cli", "start the workshop workbook in Voila on localhost"),
+    "training": ("kpikit.training.build", "write trainee and facilitator versions of the training workbooks"),
 }
 
 
