@@ -96,3 +96,14 @@ def test_funnel_recomputed_from_the_precomputed_aggregate():
     f = funnel(m, by="campaign")
     again = funnel_table(table, f.stages)
     pd.testing.assert_frame_equal(again.reset_index(drop=True), f.frame.reset_index(drop=True), check_dtype=False)
+
+
+def test_open_deal_forecast_does_not_age_cohorts():
+    # An open deal expected to close in 2025 says nothing about how far the data reaches:
+    # the data still ends 2024-03-01 (d1's real close), so February stays immature.
+    m = tiny_model()
+    deals = m.deals.copy()
+    deals.loc[1, "close_date"] = pd.Timestamp("2025-06-30")
+    deals["is_closed"] = pd.array([True, False, True], dtype="boolean")
+    coh = cohorts(m.replace(deals=deals))
+    assert coh["mature"].tolist() == [True, False]

@@ -377,7 +377,11 @@ def _prepare(model) -> Prepared:
             f"(reported_leads -> lead, reported_outcomes -> {real_outcome})."
         )
 
-    ends = [x for x in (spend["date"].max(), c["created_date"].max(), d["close_date"].max()) if pd.notna(x)]
+    # Open deals carry a *forecast* close date: only closed deals tell how far the data reaches.
+    closed = d["is_closed"].fillna(False).astype(bool) | d["is_won"].fillna(False).astype(bool)
+    last_close = d["close_date"][closed].max()
+    candidates = (spend["date"].max(), c["created_date"].max(), d["created_date"].max(), last_close)
+    ends = [x for x in candidates if pd.notna(x)]
     for s in CONTACT_STAGES[1:]:
         m = contacts[f"_d_{s}"].max() if len(contacts) else pd.NaT
         if pd.notna(m):
