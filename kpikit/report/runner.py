@@ -1,0 +1,678 @@
+"""Run the report workbook for many clients: papermill in-process, any executor.
+
+For each client the runner executes ``workbooks/report.ipynb`` with papermill's
+Python API (no ``papermill`` subprocess, no ``jupyter nbconvert`` subprocess:
+a worker process imports them once and reuses them for every client it runs),
+converts the result to HTML with :mod:`kpikit.report.html`, and publishes
+
+``DIR/<client>/report.ipynb``
+    the executed notebook (on failure: the error notebook, failing cell marked)
+``DIR/<client>/report.html``
+    the client-ready page (code hidden, works offline)
+``DIR/<client>/metrics.json``
+    headline metrics, canonical JSON (same inputs, same bytes)
+``DIR/<client>/charts/``
+    every chart as SVG
+
+plus ``DIR/index.html`` listing every client (:mod:`kpikit.report.index`).
+
+Guarantees:
+
+* **One client never stops the batch.** A bad export, a failing cell, a
+  kernel that dies (``os._exit``, segfault, OOM) or runs past ``timeout`` makes
+  that client ``failed`` with a message; the others carry on.
+* **Atomic outputs.** The workbook writes into a staging folder inside the
+  client's folder; files are moved into place with :func:`os.replace` only
+  when everything succeeded. A killed batch leaves whole files, never half of
+  one. A failed client's stale ``report.html``/``metrics.json`` from an
+  earlier run are removed, so nothing in ``DIR`` describes a run that did not
+  happen.
+* **Explicit kernel.** Always ``python3`` of the running interpreter (see
+  :mod:`kpikit.report.kernels`) unless another ``kernel_name`` is given.
+* **Warm kernels.** Each worker keeps one kernel and wipes its namespace
+  between clients (``%reset -f``, counter back to ``In [1]``), so the ~5 s of
+  kernel start and imports is paid once per worker, not per client. A client
+  that fails, crashes or times out takes its kernel with it; the next client
+  starts a new one. ``reuse_kernels=False`` starts a kernel per client.
+* **Any executor.** Pass a :class:`concurrent.futures.Executor`: the default is
+  a :class:`~concurrent.futures.ProcessPoolExecutor` with one worker per core;
+  a ``dask.distributed`` cluster works through ``client.get_executor()``::
+
+      from distributed import Client
+      with Client("tcp://scheduler:8786") as client:
+          run_reports(["a/client.yaml", "b/client.yaml"], "out", executor=client.get_executor())
+
+  Workers need kpikit installed and the client folders at the same paths.
+
+Examples
+--------
+>>> from kpikit.report.runner import client_dir
+>>> client_dir("/tmp/out", "acme").as_posix()
+'/tmp/out/acme'
+>>> client_dir("/tmp/out", "../escape")
+Traceback (most recent call last):
+...
+kpikit.errors.ReportError: client id must be letters, digits, '-' or '_' (found '../escape'). Fix: use the client id from client.yaml, e.g. 'acme-industrial'
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kpikit.errors import KpikitError, ReportError
+from kpikit.report._io import atomic_write_text, replace_dir, write_json
+from kpikit.report._paths import WORKBOOK
+from kpikit.report.redact import redact
+
+__all__ = [
+    "ClientJob",
+    "ClientResult",
+    "BatchResult",
+    "run_reports",
+    "run_client",
+    "client_dir",
+    "OUTPUTS",
+    "REQUIRED_PARAMETERS",
+]
+
+# What a successful client publishes; anything else the workbook writes into
+# ``output_dir`` is published too.
+OUTPUTS = ("report.ipynb", "report.html", "metrics.json", "charts")
+REQUIRED_PARAMETERS = ("client_config", "output_dir")
+DEFAULT_TIMEOUT = 600.0
+# The watchdog kills the kernel this long after the per-cell limit would have
+# fired, so a cell timeout (which nbclient reports precisely) normally wins.
+_WATCHDOG_GRACE = 5.0
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_STAGING_PREFIX = ".partial-"
+_MAX_MESSAGE = 2000
+
+
+def client_dir(out_dir: str | os.PathLike, client: str) -> Path:
+    """The output folder of ``client`` inside ``out_dir``; refuse ids that would escape it.
+
+    Raises
+    ------
+    ReportError
+        if ``client`` is empty, absolute, contains a path separator or ``..``,
+        or otherwise is not a plain id (letters, digits, ``-``, ``_``).
+    """
+    if not isinstance(client, str) or not _CLIENT_ID.match(client):
+        raise ReportError(
+            "client id must be letters, digits, '-' or '_'",
+            found=repr(client),
+            fix="use the client id from client.yaml, e.g. 'acme-industrial'",
+        )
+    out = Path(out_dir)
+    path = out / client
+    # Belt and braces: the pattern already rules out separators and "..".
+    if os.path.commonpath([out.resolve(), path.resolve()]) != str(out.resolve()):
+        raise ReportError("client folder would be outside the output folder", found=repr(client))
+    return path
+
+
+@dataclass(frozen=True)
+class ClientJob:
+    """Everything a worker needs to produce one client's report (plain, picklable values)."""
+
+    client: str
+    config: str
+    out_dir: str
+    notebook: str
+    kernel_name: str = "python3"
+    timeout: float | None = DEFAULT_TIMEOUT
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    # Reuse the worker thread's warm kernel (namespace reset between clients).
+    reuse_kernel: bool = True
+    # Set when the config could not even be read: the job fails without a kernel.
+    config_error: str | None = None
+
+
+@dataclass(frozen=True)
+class ClientResult:
+    """The outcome of one client's report.
+
+    Attributes
+    ----------
+    client : str
+        Client id (its folder name in the output folder).
+    status : str
+        ``"ok"`` or ``"failed"``.
+    config : str
+        The client config the report was run from.
+    seconds : float
+        Wall time of this client, kernel start included.
+    error, error_type : str or None
+        What went wrong (personal data removed), and its kind (the exception
+        name raised in the workbook, ``KernelDied``, ``Timeout``, ...).
+    failed_cell : int or None
+        Execution count of the cell that failed (``In [n]`` in the notebook).
+    metrics : dict
+        The client's ``metrics.json`` (empty on failure).
+    html_bytes : int
+        Size of ``report.html``.
+    """
+
+    client: str
+    status: str
+    config: str
+    seconds: float = 0.0
+    error: str | None = None
+    error_type: str | None = None
+    failed_cell: int | None = None
+    metrics: dict = field(default_factory=dict)
+    html_bytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Every client's :class:`ClientResult`, in client-id order, and where the index is."""
+
+    results: tuple[ClientResult, ...]
+    out_dir: Path
+    index: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def failed(self) -> tuple[ClientResult, ...]:
+        return tuple(r for r in self.results if not r.ok)
+
+    def __getitem__(self, client: str) -> ClientResult:
+        for r in self.results:
+            if r.client == client:
+                return r
+        raise KeyError(client)
+
+    def summary(self) -> str:
+        """A few lines for a terminal: counts, then one line per failed client."""
+        n_ok = sum(r.ok for r in self.results)
+        lines = [f"{n_ok} of {len(self.results)} client reports written to {self.out_dir}"]
+        for r in self.failed:
+            first = (r.error or "").strip().splitlines()[0:1]
+            lines.append(f"  FAILED {r.client}: {r.error_type}: {first[0] if first else ''}")
+        if self.index is not None:
+            lines.append(f"index: {self.index}")
+        return "\n".join(lines)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame([{k: v for k, v in r.to_dict().items() if k != "metrics"} for r in self.results])
+
+    def _repr_html_(self) -> str:
+        from kpikit.report.index import index_table
+
+        return index_table(self.results)
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _truncate(text: str) -> str:
+    text = redact(text.strip())
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+def _last_started_cell(nb: Any) -> int | None:
+    """Index of the cell that was running when execution stopped.
+
+    papermill stamps ``start_time`` on each cell it starts; at the end it marks
+    never-started cells "completed" too, so the status alone cannot tell.
+    """
+    last = None
+    for i, cell in enumerate(nb.cells):
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time"):
+            last = i
+    return last
+
+
+def _mark_failed_cell(nb: Any, ename: str, evalue: str) -> int | None:
+    """Mark the cell that was running as failed, the way papermill marks a raising cell.
+
+    Used when the kernel died or timed out: papermill marks only cells that
+    raised. Returns the cell's execution count.
+    """
+    import nbformat
+    from papermill.execute import ERROR_ANCHOR_MSG, ERROR_MARKER_TAG, ERROR_MESSAGE_TEMPLATE
+
+    index = _last_started_cell(nb)
+    if index is None:
+        return None
+    cell = nb.cells[index]
+    cell.metadata.setdefault("papermill", {})["exception"] = True
+    cell.metadata["papermill"]["status"] = "failed"
+    if cell.cell_type == "code":
+        cell.outputs.append(
+            nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+        )
+    count = cell.get("execution_count")
+    if count is None and cell.cell_type == "code":
+        # The kernel died before echoing the count: number it as Jupyter would have.
+        count = 1 + max((c.get("execution_count") or 0 for c in nb.cells[:index] if c.cell_type == "code"), default=0)
+        cell.execution_count = count
+    head = nbformat.v4.new_markdown_cell(ERROR_MESSAGE_TEMPLATE % str(count))
+    head.metadata["tags"] = [ERROR_MARKER_TAG]
+    anchor = nbformat.v4.new_markdown_cell(ERROR_ANCHOR_MSG)
+    anchor.metadata["tags"] = [ERROR_MARKER_TAG]
+    nb.cells.insert(index, anchor)
+    nb.cells.insert(0, head)
+    return count
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """Move every staged output into the client's folder; drop outputs this run did not make."""
+    for name in OUTPUTS:
+        if not (staging / name).exists():
+            _remove(target / name)
+    # The notebook last: its presence with a fresh mtime means the rest is there.
+    entries = sorted(staging.iterdir(), key=lambda p: (p.name == "report.ipynb", p.name))
+    for entry in entries:
+        if entry.is_dir():
+            replace_dir(entry, target / entry.name)
+        else:
+            os.replace(entry, target / entry.name)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _write_notebook(nb: Any, path: Path) -> None:
+    import nbformat
+
+    atomic_write_text(path, nbformat.writes(nb))
+
+
+class _Watchdog:
+    """Kill the kernel when the whole client overruns its time limit."""
+
+    def __init__(self, limit: float | None, started: list) -> None:
+        self.fired = False
+        self._started = started
+        self._timer = None if limit is None else threading.Timer(limit, self._kill)
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _kill(self) -> None:
+        from kpikit.report.kernels import kill_kernel
+
+        self.fired = True
+        for km in list(self._started):
+            kill_kernel(km)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _explain(exc: BaseException, job: ClientJob, watchdog: _Watchdog | None) -> tuple[str, str, int | None]:
+    """(error_type, message, execution count or None) for any failure."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return exc.ename, exc.evalue or exc.ename, exc.exec_count
+    if (watchdog is not None and watchdog.fired) or isinstance(exc, CellTimeoutError | TimeoutError):
+        return "Timeout", f"the report ran longer than the {job.timeout:g} s limit (--timeout) and was stopped", None
+    if isinstance(exc, DeadKernelError):
+        return "KernelDied", "the Python kernel died while running the report (crash or out of memory)", None
+    if isinstance(exc, KpikitError):
+        return type(exc).__name__, str(exc), None
+    return type(exc).__name__, str(exc) or repr(exc), None
+
+
+def run_client(job: ClientJob) -> ClientResult:
+    """Produce one client's report. Never raises: a failure is a ``failed`` result.
+
+    This is what each executor worker runs; it must stay a top-level function
+    so process pools and dask can pickle it.
+    """
+    start = time.perf_counter()
+    target = Path(job.out_dir) / job.client
+
+    def failed(error_type: str, message: str, cell: int | None = None) -> ClientResult:
+        for name in OUTPUTS[1:]:  # a stale report from an earlier run must not look current
+            _remove(target / name)
+        return ClientResult(
+            client=job.client,
+            status="failed",
+            config=job.config,
+            seconds=round(time.perf_counter() - start, 3),
+            error=_truncate(message),
+            error_type=error_type,
+            failed_cell=cell,
+        )
+
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for stale in target.glob(_STAGING_PREFIX + "*"):  # left by a killed run
+            _remove(stale)
+        if job.config_error is not None:
+            _remove(target / "report.ipynb")
+            return failed("ConfigError", job.config_error)
+        staging = target / f"{_STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        staging.mkdir()
+    except OSError as exc:
+        return failed(type(exc).__name__, str(exc))
+
+    try:
+        return _run_in(job, staging, target, start, failed)
+    finally:
+        _remove(staging)
+
+
+def _run_in(job: ClientJob, staging: Path, target: Path, start: float, failed: Callable) -> ClientResult:
+    # Deferred: papermill and nbconvert cost ~1.5 s to import; a worker pays it once.
+    import nbformat
+    import papermill
+
+    from kpikit.config import ClientConfig
+    from kpikit.report.html import Branding, export_html
+    from kpikit.report.kernels import WARM, kernel_manager_class, kill_kernel, warm_engine
+    from kpikit.report.redact import redact_notebook
+
+    staged_nb = staging / "report.ipynb"
+    parameters = {**job.parameters, "client_config": job.config, "output_dir": str(staging)}
+    # Kernel cwd = the workbook's folder, as in JupyterLab.
+    cwd = str(Path(job.notebook).parent)
+    started: list = []
+    watchdog = None
+    succeeded = False
+    try:
+        if job.reuse_kernel:
+            started.append(WARM.acquire(job.kernel_name, cwd))
+            kernel = {"km": started[0], "engine_name": warm_engine()}
+        else:
+            # cwd through nbclient's resources, not papermill's cwd= (os.chdir is process-wide, races in threads).
+            kernel = {
+                "kernel_manager_class": kernel_manager_class(job.kernel_name, started),
+                "resources": {"metadata": {"path": cwd}},
+            }
+        watchdog = _Watchdog(None if job.timeout is None else job.timeout + _WATCHDOG_GRACE, started)
+        nb = papermill.execute_notebook(
+            job.notebook,
+            str(staged_nb),
+            parameters=parameters,
+            kernel_name=job.kernel_name,
+            progress_bar=False,
+            request_save_on_cell_execute=True,
+            execution_timeout=job.timeout,
+            **kernel,
+        )
+        watchdog.cancel()
+        if watchdog.fired:
+            raise TimeoutError("watchdog")
+        redact_notebook(nb)
+        metrics_path = staging / "metrics.json"
+        if not metrics_path.is_file():
+            raise ReportError(
+                "the workbook ran but wrote no metrics.json",
+                file=job.notebook,
+                fix="end the workbook with a cell that calls book.save_metrics()",
+            )
+        metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+        write_json(metrics_path, metrics)  # canonical bytes whatever the workbook wrote
+        branding = Branding.from_config(ClientConfig.from_yaml(job.config))
+        page = export_html(nb, branding)
+        atomic_write_text(staging / "report.html", page)
+        _write_notebook(nb, staged_nb)
+        _publish(staging, target)
+        succeeded = True
+        return ClientResult(
+            client=job.client,
+            status="ok",
+            config=job.config,
+            seconds=round(time.perf_counter() - start, 3),
+            metrics=metrics,
+            html_bytes=len(page.encode("utf-8")),
+        )
+    except Exception as exc:
+        if watchdog is not None:
+            watchdog.cancel()
+        error_type, message, cell = _explain(exc, job, watchdog)
+        if staged_nb.is_file():
+            try:
+                nb = nbformat.read(staged_nb, as_version=4)
+                if error_type in {"Timeout", "KernelDied"}:
+                    cell = _mark_failed_cell(nb, error_type, message)
+                redact_notebook(nb)
+                _write_notebook(nb, target / "report.ipynb")
+            except Exception as write_exc:  # the original failure matters more
+                message += f" (the error notebook could not be saved: {write_exc})"
+        else:
+            _remove(target / "report.ipynb")
+        if cell is not None:
+            message = f"{message} [cell In [{cell}] of report.ipynb]"
+        return failed(error_type, message, cell)
+    finally:
+        if job.reuse_kernel:
+            # A warm kernel survives only a clean run; after any failure the next client gets a new one.
+            if succeeded:
+                WARM.reset()
+            else:
+                WARM.discard()
+        else:
+            for km in started:  # nbclient shuts its kernel down; make sure a killed one leaves no process
+                kill_kernel(km)
+
+
+# --------------------------------------------------------------------------- orchestration
+
+
+def _read_notebook_parameters(notebook: Path) -> set[str]:
+    import papermill
+
+    if not notebook.is_file():
+        raise ReportError("report workbook not found", file=str(notebook), fix="pass --notebook or reinstall kpikit")
+    names = set(papermill.inspect_notebook(str(notebook)))
+    missing = [p for p in REQUIRED_PARAMETERS if p not in names]
+    if missing:
+        raise ReportError(
+            "the report workbook's parameters cell lacks required parameters",
+            file=str(notebook),
+            expected=f"parameters {list(REQUIRED_PARAMETERS)}",
+            found=f"{sorted(names)}",
+            fix="tag the first code cell 'parameters' and define client_config and output_dir there",
+        )
+    return names
+
+
+def _jobs_for(
+    clients: Iterable[str | os.PathLike] | Mapping[str, str | os.PathLike],
+    out_dir: Path,
+    **common: Any,
+) -> list[ClientJob]:
+    from kpikit.config import ClientConfig
+
+    items = clients.items() if isinstance(clients, Mapping) else ((None, c) for c in clients)
+    jobs: list[ClientJob] = []
+    seen: dict[str, str] = {}
+    for given_id, config in items:
+        config_path = Path(config)
+        if config_path.is_dir():
+            config_path = config_path / "client.yaml"
+        config_path = config_path.resolve()
+        error = None
+        client = given_id
+        try:
+            cfg = ClientConfig.from_yaml(config_path)
+            client = client or cfg.client
+        except KpikitError as exc:
+            error = str(exc)
+            # The folder name stands in for the id, so the failure still gets a row and a folder.
+            client = client or re.sub(r"[^A-Za-z0-9_-]", "_", config_path.parent.name).lstrip("_-") or "client"
+        client_dir(out_dir, client)  # raises ReportError for ids that escape out_dir
+        if client in seen:
+            raise ReportError(
+                f"two configs use client id {client!r}: their reports would overwrite each other",
+                file=str(config_path),
+                found=f"{seen[client]} and {config_path}",
+                fix="give each client a unique `client:` id",
+            )
+        seen[client] = str(config_path)
+        jobs.append(
+            ClientJob(client=client, config=str(config_path), out_dir=str(out_dir), config_error=error, **common)
+        )
+    return jobs
+
+
+def default_executor(jobs: int | None = None) -> ProcessPoolExecutor:
+    """A process pool with ``jobs`` workers (default: one per core).
+
+    Workers are started with ``forkserver`` (``spawn`` where unavailable), never
+    ``fork``: forking a process that runs threads (a Jupyter kernel calling
+    :func:`run_reports`, zmq) can deadlock.
+    """
+    n = jobs or os.cpu_count() or 1
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_quiet_worker)
+
+
+def _quiet_worker() -> None:
+    # papermill/nbclient log every kernel death and timeout to stderr; the runner
+    # reports them as results, and the log lines would break the progress bar.
+    import logging
+
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
+    logging.getLogger("traitlets").setLevel(logging.CRITICAL)
+
+
+def run_reports(
+    clients: Iterable[str | os.PathLike] | Mapping[str, str | os.PathLike],
+    out_dir: str | os.PathLike,
+    *,
+    executor: Executor | None = None,
+    jobs: int | None = None,
+    notebook: str | os.PathLike | None = None,
+    kernel_name: str | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    parameters: Mapping[str, Any] | None = None,
+    progress: Callable[[ClientResult], None] | None = None,
+    write_index: bool = True,
+    reuse_kernels: bool = True,
+) -> BatchResult:
+    """Run the report workbook for every client and write ``out_dir/index.html``.
+
+    Parameters
+    ----------
+    clients : list of paths, or mapping of client id to path
+        Client configs (``client.yaml`` or its folder). With a list, each
+        client's id is its config's ``client:``; a mapping sets the ids.
+    out_dir : path
+        Output folder; each client gets ``out_dir/<client>/``.
+    executor : concurrent.futures.Executor, optional
+        Where clients run. Default: a process pool with ``jobs`` workers,
+        shut down afterwards. A passed executor is left running (it is yours).
+    jobs : int, optional
+        Workers of the default pool (default: number of cores).
+    notebook : path, optional
+        Report workbook (default ``workbooks/report.ipynb``).
+    kernel_name : str, optional
+        Jupyter kernel; default ``python3`` of this interpreter.
+    timeout : float or None
+        Seconds one client may run (kernel start excluded). None: no limit.
+    parameters : mapping, optional
+        Extra workbook parameters for every client; must exist in the
+        workbook's parameters cell.
+    progress : callable, optional
+        Called with each :class:`ClientResult` as it completes (progress bars).
+    write_index : bool
+        Write ``out_dir/index.html`` (default True).
+    reuse_kernels : bool
+        Keep one warm kernel per worker and wipe its namespace between
+        clients (default), instead of a new kernel per client. Imports
+        (pandas, altair, vl-convert) are then paid once per worker. Any
+        failure discards the kernel.
+
+    Returns
+    -------
+    BatchResult
+        Results in client-id order. Failed clients are results, not exceptions.
+
+    Raises
+    ------
+    ReportError
+        Before anything runs, for problems that concern the whole batch: a
+        client id that would escape ``out_dir``, duplicate ids, a missing
+        workbook or kernel, unknown parameters.
+    """
+    from kpikit.report.kernels import resolve_kernel_name
+
+    out = Path(out_dir).resolve()
+    nb_path = Path(notebook).resolve() if notebook else WORKBOOK
+    known = _read_notebook_parameters(nb_path)
+    extra = dict(parameters or {})
+    unknown = sorted(set(extra) - known)
+    reserved = sorted(set(extra) & set(REQUIRED_PARAMETERS))
+    if unknown or reserved:
+        raise ReportError(
+            "unknown or reserved workbook parameters",
+            file=str(nb_path),
+            expected=f"some of {sorted(known - set(REQUIRED_PARAMETERS))}",
+            found=repr(unknown + reserved),
+            fix="check the names with `papermill --help-notebook workbooks/report.ipynb`",
+        )
+    kernel = resolve_kernel_name(kernel_name)
+    if timeout is not None and not timeout > 0:
+        raise ReportError("timeout must be a positive number of seconds", found=repr(timeout))
+    job_list = _jobs_for(clients, out, notebook=str(nb_path), kernel_name=kernel, timeout=timeout, parameters=extra)
+    out.mkdir(parents=True, exist_ok=True)
+
+    own = executor is None
+    pool = default_executor(min(jobs or os.cpu_count() or 1, max(len(job_list), 1))) if own else executor
+    results: dict[str, ClientResult] = {}
+    try:
+        futures: dict[Future, ClientJob] = {pool.submit(run_client, job): job for job in job_list}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker itself died (not the kernel): still one client
+                result = ClientResult(
+                    client=job.client,
+                    status="failed",
+                    config=job.config,
+                    error=_truncate(f"the worker running this client failed: {type(exc).__name__}: {exc}"),
+                    error_type="WorkerError",
+                )
+            results[job.client] = result
+            if progress is not None:
+                progress(result)
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    ordered = tuple(results[c] for c in sorted(results))
+    index = None
+    if write_index:
+        from kpikit.report.index import write_index as _write_index
+
+        index = _write_index(ordered, out)
+    return BatchResult(results=ordered, out_dir=out, index=index)

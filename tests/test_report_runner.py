@@ -1,0 +1,198 @@
+"""The batch runner against a tiny fixture workbook (tests/fixtures/report/tiny.ipynb).
+
+The fixture's behaviour depends on the client id: ``boom*`` raises in a cell,
+``crash*`` kills its kernel with ``os._exit``, ``slow*`` sleeps past any timeout,
+anything else writes metrics.json and a chart. Its metadata names a kernel that
+does not exist, so every run proves the runner passes an explicit kernel name.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from kpikit.errors import ReportError
+from kpikit.report import client_dir, run_reports
+from kpikit.report.cli import main as report_main
+from kpikit.report.runner import ClientJob, run_client
+
+FIXTURES = Path(__file__).parent / "fixtures" / "report"
+TINY = FIXTURES / "tiny.ipynb"
+
+
+def config(client: str) -> Path:
+    return FIXTURES / "clients" / client / "client.yaml"
+
+
+@pytest.mark.parametrize("bad", ["../x", "..", "/etc", "a/b", "a\\b", "", ".hidden", "x" * 65, "ok/../../x"])
+def test_client_ids_that_escape_the_output_folder_are_refused(tmp_path, bad):
+    with pytest.raises(ReportError, match="client id"):
+        client_dir(tmp_path, bad)
+
+
+def test_run_reports_refuses_escaping_ids_before_running_anything(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(ReportError, match="client id"):
+        run_reports({"ok1": config("ok1"), "../escape": config("ok2")}, out, notebook=TINY)
+    assert not out.exists()
+    assert not (tmp_path / "escape").exists()
+
+
+def test_batch_level_problems_are_refused_up_front(tmp_path):
+    with pytest.raises(ReportError, match="unknown or reserved"):
+        run_reports([config("ok1")], tmp_path, notebook=TINY, parameters={"colour": "red"})
+    with pytest.raises(ReportError, match="unknown or reserved"):
+        run_reports([config("ok1")], tmp_path, notebook=TINY, parameters={"output_dir": "/tmp"})
+    with pytest.raises(ReportError, match="no Jupyter kernel named 'no-such-kernel'"):
+        run_reports([config("ok1")], tmp_path, notebook=TINY, kernel_name="no-such-kernel")
+    with pytest.raises(ReportError, match="two configs use client id 'ok1'"):
+        run_reports([config("ok1"), config("ok1").parent], tmp_path, notebook=TINY)
+    with pytest.raises(ReportError, match="workbook not found"):
+        run_reports([config("ok1")], tmp_path, notebook=tmp_path / "missing.ipynb")
+
+
+def test_unreadable_config_fails_that_client_without_a_kernel(tmp_path):
+    bad = tmp_path / "in" / "broken-config" / "client.yaml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("client: [unclosed\n")
+    # The config is read before any kernel starts; the folder name stands in for the id.
+    batch = run_reports([bad], tmp_path / "out", notebook=TINY, write_index=False, jobs=1)
+    (res,) = batch.results
+    assert (res.client, res.status, res.error_type) == ("broken-config", "failed", "ConfigError")
+    assert "not valid YAML" in res.error
+    assert not (tmp_path / "out" / "broken-config" / "report.ipynb").exists()
+
+
+def test_run_client_never_raises(tmp_path):
+    job = ClientJob(client="ok1", config=str(config("ok1")), out_dir=str(tmp_path), notebook=str(tmp_path / "no.ipynb"))
+    result = run_client(job)  # what a worker runs: a missing workbook is a failed result
+    assert (result.status, result.error_type) == ("failed", "FileNotFoundError")
+
+
+@pytest.mark.slow
+def test_cli_batch_with_failing_crashing_and_slow_clients(tmp_path, monkeypatch, capsys):
+    # A user-level kernelspec that shadows python3 with a broken interpreter: the
+    # runner must still use this venv's own kernel.
+    shadow = tmp_path / "jupyter" / "kernels" / "python3"
+    shadow.mkdir(parents=True)
+    shadow.joinpath("kernel.json").write_text(
+        json.dumps({"argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    "display_name": "shadow", "language": "python"})
+    )  # fmt: skip
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "0")
+
+    out = tmp_path / "out"
+    (out / "boom").mkdir(parents=True)
+    (out / "boom" / "report.html").write_text("last month's report")  # stale: must not survive a failure
+    clients_list = tmp_path / "clients.yaml"
+    clients_list.write_text("".join(f"- {config(c)}\n" for c in ("ok1", "boom", "crash", "slow")))
+
+    status = report_main(
+        [str(clients_list), str(config("ok2").parent), "--out", str(out), "--notebook", str(TINY),
+         "--jobs", "2", "--timeout", "6"]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert status == 1
+    assert "2 of 5 client reports" in printed and "FAILED boom" in printed
+
+    for ok in ("ok1", "ok2"):
+        folder = out / ok
+        assert {p.name for p in folder.iterdir()} == {"report.ipynb", "report.html", "metrics.json", "charts"}
+        metrics = json.loads((folder / "metrics.json").read_text())
+        assert metrics["client"]["id"] == ok
+        assert metrics["python"] == sys.executable  # the venv's interpreter ran the kernel
+        assert (folder / "charts" / "bars.svg").read_text().startswith("<svg")
+        page = (folder / "report.html").read_text()
+        # nbconvert embeds SVG as an <img> data URI: its text can never become markup
+        (svg_uri,) = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)
+        assert "&lt;img src=x onerror=alert(1)&gt;" in base64.b64decode(svg_uri).decode()
+        assert "onerror" not in page
+        assert ".partial-" not in page  # no staging path leaked into the report
+        assert f"{ok} &amp; Co &lt;b&gt;" in page and "Fixture Agency" in page  # branding, escaped
+        assert "save_metrics" not in page  # code hidden
+        assert "<script src" not in page and "cdn." not in page
+
+    expected = {"boom": ("ValueError", 4), "crash": ("KernelDied", 5), "slow": ("Timeout", 6)}
+    for client, (error_type, cell) in expected.items():
+        folder = out / client
+        assert not (folder / "report.html").exists() and not (folder / "metrics.json").exists()
+        nb = nbformat.read(folder / "report.ipynb", as_version=4)
+        marked = [c for c in nb.cells if c.metadata.get("papermill", {}).get("exception")]
+        assert len(marked) == 1 and marked[0].execution_count == cell
+        assert error_type in [o.get("ename") for o in marked[0].outputs]
+        assert any("papermill-error-cell-tag" in c.metadata.get("tags", []) for c in nb.cells)
+        assert "ana.lopez@example.com" not in (folder / "report.ipynb").read_text()  # redacted traceback
+
+    index = (out / "index.html").read_text()
+    assert index.count('<tr class="kk-ok"') == 2 and index.count('<tr class="kk-failed"') == 3
+    assert "deliberate failure for boom; contact [email removed]" in index
+    assert "the Python kernel died" in index and "6 s limit" in index
+    assert 'href="ok1/report.html"' in index and "EUR 1,234.50" in index
+
+
+@pytest.mark.slow
+def test_rerun_is_byte_identical_and_a_killed_run_leaves_the_old_report(tmp_path):
+    out = tmp_path / "out"
+    # One worker: ok2 runs in the kernel ok1 warmed up, which must look brand new to it.
+    first = run_reports([config("ok1"), config("ok2")], out, notebook=TINY, jobs=1, parameters={"greeting": "v1"})
+    assert first.ok
+    assert json.loads((out / "ok2" / "metrics.json").read_text())["leaked"] == []
+    ok2 = nbformat.read(out / "ok2" / "report.ipynb", as_version=4)
+    assert [c.execution_count for c in ok2.cells if c.cell_type == "code"][:3] == [1, 2, 3]
+    before = {name: (out / "ok1" / name).read_bytes() for name in ("metrics.json", "report.html")}
+    again = run_reports([config("ok1")], out, notebook=TINY, jobs=1, parameters={"greeting": "v1"})
+    assert again.ok
+    assert (out / "ok1" / "metrics.json").read_bytes() == before["metrics.json"]
+
+    # Start a run that would write "v2", kill the whole batch mid-notebook.
+    script = textwrap.dedent(
+        f"""
+        from kpikit.report import run_reports
+        if __name__ == "__main__":
+            run_reports([{str(config("ok1"))!r}], {str(out)!r}, notebook={str(TINY)!r}, jobs=1,
+                        parameters={{"greeting": "v2", "pause": 60.0}})
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not list((out / "ok1").glob(".partial-*/report.ipynb")):
+            assert time.monotonic() < deadline and proc.poll() is None, "the second run never started"
+            time.sleep(0.2)
+        time.sleep(1.0)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    for name, data in before.items():
+        assert (out / "ok1" / name).read_bytes() == data, f"{name} changed by a killed run"
+    assert json.loads((out / "ok1" / "metrics.json").read_text())["greeting"] == "v1"
+    # the next run cleans the killed run's staging folder up
+    assert run_reports([config("ok1")], out, notebook=TINY, jobs=1, parameters={"greeting": "v1"}).ok
+    assert not list((out / "ok1").glob(".partial-*"))
+
+
+@pytest.mark.slow
+def test_runs_on_a_dask_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        batch = run_reports(
+            [config("ok1"), config("ok2")], tmp_path, notebook=TINY, executor=client.get_executor(), reuse_kernels=False
+        )
+        assert client.status == "running"  # a passed executor is the caller's: not shut down
+    assert [r.status for r in batch.results] == ["ok", "ok"]
+    assert all((tmp_path / c / "report.html").is_file() for c in ("ok1", "ok2"))
