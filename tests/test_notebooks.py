@@ -19,11 +19,7 @@ def test_there_are_workbooks():
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_committed_without_outputs(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
-    dirty = [
-        i
-        for i, cell in enumerate(nb["cells"])
-        if cell.get("outputs") or cell.get("execution_count") is not None
-    ]
+    dirty = [i for i, cell in enumerate(nb["cells"]) if cell.get("outputs") or cell.get("execution_count") is not None]
     assert dirty == [], f"{path.name}: cells {dirty} carry outputs; strip them before committing"
 
 

@@ -45,7 +45,8 @@ def test_workbook_parameters_are_documented_and_outputs_stripped():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
     assert all(not c.outputs and c.execution_count is None for c in code)
-    assert all(len(c.source.strip().splitlines()) <= 2 for c in code), "workbook code cells stay 1-2 lines"
+    # ruff format puts a blank line after imports: count lines of code, not blank ones.
+    assert all(sum(bool(s.strip()) for s in c.source.splitlines()) <= 2 for c in code), "code cells stay 1-2 lines"
     used = set(re.findall(r'book\.section\("(\w+)"\)', "\n".join(c.source for c in code)))
     assert used == set(SECTIONS)  # every registered section is in the story
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
