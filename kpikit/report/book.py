@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import math
 import os
 from collections.abc import Callable
@@ -369,23 +368,10 @@ class ReportBook:
 
 
 def _read_snapshots(folder: Path) -> list[dict[str, Any]]:
-    try:
-        from kpikit.explore.snapshot import read_snapshots
-    except ImportError:  # the workshop is optional for a report
-        read_snapshots = None
-    if read_snapshots is not None:
-        return read_snapshots(folder)
-    if not folder.is_dir():
-        return []
-    docs = []
-    for p in sorted(folder.glob("*.json")):
-        try:
-            doc = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(doc, dict):
-            docs.append(doc)
-    return docs
+    # One reader for the snapshot schema: the workshop's, which writes them.
+    from kpikit.explore.snapshot import read_snapshots
+
+    return read_snapshots(folder)
 
 
 def _flatten(numbers: dict, prefix: str = "") -> list[tuple[str, str]]:

@@ -16,25 +16,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from _chromium import CHROMIUM, LAUNCH_ARGS, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 CLIENT = "lumora"
 XSS = "<img src=x onerror=alert(1)>"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
-if not Path(CHROMIUM).exists():  # pragma: no cover
-    pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+require_chromium()
 
 SNAPSHOT_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="240" height="60"><rect width="200" height="30" fill="#e07b39"/>'

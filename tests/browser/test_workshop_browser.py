@@ -21,26 +21,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _chromium import CHROMIUM, LAUNCH_ARGS, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 CLIENT = "lumora"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Voila's page template links Font Awesome from a CDN (icons only). Nothing else may leave localhost.
 EXPECTED_REMOTE = (re.compile(r"^https://cdn\.jsdelivr\.net/npm/@fortawesome/fontawesome-free@[^/]+/css/"),)
 
-if not Path(CHROMIUM).exists():  # pragma: no cover
-    pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+require_chromium()
 
 
 def _free_port() -> int:

@@ -1,0 +1,28 @@
+"""How the browser tests start Debian's chromium (shared by every browser test)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking flags chromium keeps dialling Google's hosts on this closed network.
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def require_chromium() -> None:
+    """Skip on a developer machine without chromium; in CI (.ci/run installs it) its absence is a failure."""
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run must apt-get install chromium", pytrace=False)
+    pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
