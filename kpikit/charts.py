@@ -22,6 +22,8 @@ True
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -107,13 +109,32 @@ def funnel_chart(frame: pd.DataFrame, by: str | None = None) -> alt.Chart:
         keep = frame.groupby(by)["count"].max().sort_values(ascending=False).head(6).index
         data = data[data[by].isin(keep)]
     order = list(dict.fromkeys(frame["stage"].tolist()))
+    # symlog crowds its default ticks at the top end: label powers of ten only, every other one when many.
+    top = float(data["count"].max()) if len(data) else 1.0
+    powers = [10**k for k in range(0, max(1, math.ceil(math.log10(max(top, 1.0)))) + 1)]
+    ticks = [0, *(powers[1::2] if len(powers) > 5 else powers)]
     base = alt.Chart(_data(data)).encode(
         y=alt.Y("stage:N", sort=order, title=None),
-        x=alt.X("count:Q", scale=alt.Scale(type="symlog"), title="count (log scale)"),
+        x=alt.X(
+            "count:Q",
+            scale=alt.Scale(type="symlog"),
+            axis=alt.Axis(
+                values=ticks,
+                # Vega applies one precision to every tick ("0M"); format each power of ten on its own.
+                labelExpr="datum.value >= 1e6 ? format(datum.value / 1e6, '~g') + 'M'"
+                " : datum.value >= 1e3 ? format(datum.value / 1e3, '~g') + 'k' : format(datum.value, '~g')",
+            ),
+            title="count (log scale)",
+        ),
         tooltip=_tips(data),
     )
     bars = base.mark_bar()
-    text = base.mark_text(align="left", dx=4, fontSize=10).encode(text=alt.Text("step_rate:Q", format=".1%"))
+    # The first stage has no step rate: no label rather than "null".
+    text = (
+        base.transform_calculate(label="isValid(datum.step_rate) ? format(datum.step_rate, '.1%') : ''")
+        .mark_text(align="left", dx=4, fontSize=10)
+        .encode(text="label:N")
+    )
     chart = (bars + text).properties(width=380, height=alt.Step(24))
     if by:
         chart = chart.facet(row=alt.Row(f"{by}:N", title=by))

@@ -83,3 +83,10 @@ def test_html_table_formats_and_truncates():
                       "missing": [math.nan] * 70})  # fmt: skip
     html = html_table(f)
     assert "1,234.50" in html and "1.2%" in html and "–" in html and "10 more rows" in html
+
+
+@pytest.mark.parametrize(
+    "value, text", [(0.000417, "0.042%"), (0.0000012, "0.00012%"), (0.012, "1.2%"), (0.0, "0.0%"), (0.5, "50.0%")]
+)
+def test_small_rates_keep_significant_digits(value, text):
+    assert html_table(pd.DataFrame({"cumulative_rate": [value]})).count(f">{text}<") == 1

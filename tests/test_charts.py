@@ -80,3 +80,10 @@ def test_charts_only_carry_drawn_columns(model):
     assert values
     assert set().union(*values) <= {"campaign", "cost", "cost_per_real_outcome", "cost_per_real_outcome_low",
                               "cost_per_real_outcome_high", "real_outcome", "ctr", "status"}  # fmt: skip
+
+
+def test_funnel_chart_labels_no_null_and_distinct_ticks():
+    svg = charts.to_svg(funnel(tiny_model()).chart())
+    assert ">null<" not in svg  # no visible label; the aria-label may still say step_rate: null
+    ticks = [t for t in ("0", "10", "100", "1k", "10k", "100k") if f">{t}</text>" in svg]
+    assert len(ticks) >= 3, svg

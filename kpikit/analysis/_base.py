@@ -83,7 +83,8 @@ def _fmt(value: Any, column: str) -> str:
             return "–"
         col = column.lower()
         if any(h in col for h in _PCT_HINTS) and abs(value) <= 1.5 and "cost" not in col:
-            return f"{value:.1%}"
+            # 0.04% must not print as 0.0%: small rates keep two significant digits.
+            return f"{value * 100:.2g}%" if 0 < abs(value) < 0.001 else f"{value:.1%}"
         if any(h in col for h in _MONEY_HINTS) or col.startswith("cost_per"):
             return f"{value:,.2f}"
         if float(value).is_integer():
