@@ -7,11 +7,10 @@ recomputed independently with plain pandas group-bys.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from _real_data import REAL, require_real_data
 from scipy.stats import binomtest
 
 from kpikit.analysis import cost_per_outcome, funnel, vanity_vs_value
@@ -20,8 +19,7 @@ from kpikit.config import ClientConfig
 from kpikit.model import ClientModel, conform
 from kpikit.privacy import hash_emails
 
-REAL = Path(__file__).parents[1].parent / "shared" / "real_data"
-pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason="../shared/real_data is not beside the repo")
+require_real_data()
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from _real_data import REAL, require_real_data
 
 from kpikit.config import ClientConfig
 from kpikit.ingest import load_file
 
-REAL = Path(__file__).parents[1].parent / "shared" / "real_data"
+require_real_data()
 MAPS = Path(__file__).parents[1] / "templates" / "column_maps"
 CENT = Decimal("0.01")
 
