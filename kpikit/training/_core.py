@@ -90,8 +90,11 @@ class Exercise:
     """One checked exercise.
 
     ``kind`` is ``"number"`` (compared with a tolerance: ``rel`` of the expected
-    value or ``abs``, whichever is larger, so honest rounding passes) or
-    ``"choice"`` (one of ``choices(scenario)``, compared case-insensitively).
+    value or ``abs``, whichever is larger) or ``"choice"`` (one of
+    ``choices(scenario)``, compared case-insensitively). With ``rounding`` (the
+    default), a number answer that is the expected value rounded to 2
+    significant figures or to 2 decimals also passes, unless a listed mistake
+    rounds to the same value; set it to ``False`` for exact counts.
     """
 
     id: str
@@ -107,6 +110,7 @@ class Exercise:
     choices: Callable[[Scenario], list[str]] | None = None
     hint: str = ""
     explanation: str = ""
+    rounding: bool = True
 
     @property
     def module(self) -> str:
@@ -488,13 +492,27 @@ def check(exercise_id: str, answer: Any, seed: int = 0) -> CheckResult:
 
     value = _as_number(answer)
     if isinstance(value, str):
-        return _result(ex, seed, _INVALID, value + ".", ex.hint, answer=shown)
+        text = value if value.endswith(("?", ".", "!")) else value + "."
+        return _result(ex, seed, _INVALID, text, ex.hint, answer=shown)
     expected = float(expected)
     if abs(value - expected) <= ex.tolerance(expected):
         return _result(ex, seed, "correct", _praise(ex, expected), answer=shown)
     for m in ex.mistakes:
         if any(abs(value - w) <= ex.tolerance(w) for w in _values(m.answer(scen))):
             return _result(ex, seed, "mistake", _mistake_text(m), m.hint, matched_mistake=m.key, answer=shown)
+    if ex.rounding and _rounds_to(value, expected):
+        clash = [m for m in ex.mistakes if any(_rounds_to(value, w) for w in _values(m.answer(scen)))]
+        if not clash:
+            return _result(ex, seed, "correct", _praise(ex, expected), answer=shown)
+        return _result(
+            ex,
+            seed,
+            "wrong",
+            f"{_fmt(value)} is rounded too much to tell it apart from a common mistake "
+            f"(it could also be: {clash[0].label}). Enter it with more decimals.",
+            ex.hint,
+            answer=shown,
+        )
     side = "high" if value > expected else "low"
     return _result(
         ex,
@@ -505,6 +523,30 @@ def check(exercise_id: str, answer: Any, seed: int = 0) -> CheckResult:
         ex.hint,
         answer=shown,
     )
+
+
+def _rounds_to(value: float, exact: float) -> bool:
+    """Whether ``value`` is ``exact`` rounded to 2 significant figures, or to 2 decimals.
+
+    Rounding to 2 decimals counts only where it keeps at least 2 significant
+    figures (0.0042 is not "0.00"). Ties may round either way.
+
+    Examples
+    --------
+    >>> _rounds_to(2.3, 2.325), _rounds_to(2.33, 2.325), _rounds_to(2.32, 2.325), _rounds_to(0.0042, 0.004249)
+    (True, True, True, True)
+    >>> _rounds_to(2.4, 2.325), _rounds_to(0.0, 0.0042), _rounds_to(2.31, 2.325)
+    (False, False, False)
+    """
+    if not math.isfinite(exact) or exact == 0:
+        return False
+    sig_unit = 10.0 ** (math.floor(math.log10(abs(exact))) - 1)
+    units = [sig_unit] + ([0.01] if 0.01 <= sig_unit else [])
+    for unit in units:
+        steps = value / unit
+        if abs(steps - round(steps)) < 1e-6 and abs(value - exact) <= unit / 2 * (1 + 1e-9):
+            return True
+    return False
 
 
 def _values(wrong: Any) -> list[float]:

@@ -227,6 +227,14 @@ register(
                 "divide the after-CTR by the before-CTR, then subtract 1.",
             ),
             Mistake(
+                "ratio",
+                "divided the after-CTR by the before-CTR without subtracting 1",
+                lambda s: _lift(s) + 1,
+                "After ÷ before is the ratio of the two CTRs (2.0 = twice as high); the change is that ratio "
+                "minus 1 (2.0 − 1 = +100%).",
+                "subtract 1 from after ÷ before.",
+            ),
+            Mistake(
                 "percent",
                 "gave the change in percent",
                 lambda s: 100 * _lift(s),
@@ -264,7 +272,12 @@ register(
         unit="opportunities (a positive number if fewer)",
         abs=0.5,
         rel=0.0,
-        hint="for the two campaigns, count leads with an `opportunity_date` before and after; subtract.",
+        rounding=False,  # a count: no rounding to 2 significant figures
+        hint=(
+            "split her leads by `created_date` (before the switch vs from the switch on), count the leads in each "
+            "half that have an `opportunity_date` (`.count()`), then before − after. Do not compare "
+            "`opportunity_date` itself with the switch date."
+        ),
         explanation="CTR went up; the pipeline went down. That is the trade-off her bonus hid.",
         mistakes=(
             Mistake(

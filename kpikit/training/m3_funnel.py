@@ -142,6 +142,7 @@ register(
         unit="days",
         abs=0.5,
         rel=0.0,
+        rounding=False,  # whole days: no rounding to 2 significant figures
         hint="(close_date − created_date).dt.days for the won deals (`is_won`), then .median().",
         explanation="Use it to judge when a cohort of leads has had time to turn into revenue.",
         mistakes=(
