@@ -21,10 +21,15 @@ def _load_summary(config: Path) -> str:
     files = report.get("files", [])
     read = sum(f.get("rows_read", 0) for f in files)
     loaded = sum(f.get("rows_loaded", 0) for f in files)
+    dropped: dict[str, int] = {}
+    for f in files:
+        for reason, n in (f.get("dropped") or {}).items():
+            dropped[reason] = dropped.get(reason, 0) + n
+    why = ", ".join(f"{n:,} {reason}" for reason, n in sorted(dropped.items())) or "none"
     spend = model.spend["cost"].sum()
     currency = model.config.currency
     return (
-        f"  {model.config.client:<12} {len(files)} files, {read:,} rows read, {loaded:,} loaded; "
+        f"  {model.config.client:<12} {len(files)} files, {read:,} rows read, {loaded:,} loaded, dropped: {why}; "
         f"spend {spend:,.2f} {currency}; {len(model.contacts):,} contacts, {len(model.deals):,} deals"
     )
 
