@@ -29,7 +29,15 @@ import yaml
 
 from kpikit.errors import ConfigError
 
-__all__ = ["ClientConfig", "FunnelConfig", "ExportFile", "ReportStyle", "FUNNEL_STAGES", "load_config"]
+__all__ = [
+    "ClientConfig",
+    "FunnelConfig",
+    "ExportFile",
+    "ReportStyle",
+    "FUNNEL_STAGES",
+    "load_config",
+    "read_yaml_mapping",
+]
 
 # Every stage kpikit can count, in funnel order. ``key_account`` is engagement
 # from a target account, an alternative real outcome for ABM clients.
@@ -119,29 +127,12 @@ class ClientConfig:
     def from_yaml(cls, path: str | os.PathLike) -> ClientConfig:
         """Read and validate a client config file."""
         path = Path(path)
-        if not path.is_file():
-            raise ConfigError(
-                "client config not found",
-                file=str(path),
-                fix="check the path, or create one with `kpikit new-client NAME`",
-            )
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise ConfigError(
-                f"not valid YAML: {getattr(exc, 'problem', exc)}",
-                file=str(path),
-                row=None if mark is None else mark.line + 1,
-                fix="check indentation and quoting on that line",
-            ) from None
-        if not isinstance(data, dict):
-            raise ConfigError(
-                "a client config must be a mapping of keys to values",
-                file=str(path),
-                found=type(data).__name__,
-                fix="start from templates/client.yaml",
-            )
+        data = read_yaml_mapping(
+            path,
+            what="client config",
+            missing_fix="check the path, or create one with `kpikit new-client NAME`",
+            template="templates/client.yaml",
+        )
         return cls.from_dict(data, base_dir=path.parent, source=path)
 
     @classmethod
@@ -255,6 +246,32 @@ class ClientConfig:
         if currency == self.currency:
             return 1.0
         return self.fx_rates.get(currency)
+
+
+def read_yaml_mapping(path: Path, *, what: str, missing_fix: str, template: str) -> dict[str, Any]:
+    """Read a YAML file that must hold a mapping; every failure is a :class:`ConfigError` naming the file."""
+    if not path.is_file():
+        raise ConfigError(f"{what} not found", file=str(path), fix=missing_fix)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            f"{what} is not valid YAML: {getattr(exc, 'problem', None) or exc}",
+            file=str(path),
+            row=None if mark is None else mark.line + 1,
+            fix="check indentation and quoting on that line (quote values such as ';' or '%d/%m/%Y')",
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} is not UTF-8 text", file=str(path), fix="save it as UTF-8") from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"a {what} must be a mapping of keys to values",
+            file=str(path),
+            found=repr(type(data).__name__),
+            fix=f"start from {template}",
+        )
+    return data
 
 
 def load_config(path: str | os.PathLike) -> ClientConfig:

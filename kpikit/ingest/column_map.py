@@ -31,8 +31,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from kpikit.config import read_yaml_mapping
 from kpikit.errors import ConfigError
 from kpikit.ingest.formats import Format, ReadOptions
 from kpikit.model import DIMENSION_PREFIX, TABLES
@@ -59,29 +58,12 @@ def load_column_map(path: str | os.PathLike) -> Format:
         with the file, the YAML line or the offending key, and a fix.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(
-            "column map not found", file=str(path), fix="check the path given with --map or in client.yaml"
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"column map is not valid YAML: {getattr(exc, 'problem', None) or exc}",
-            file=str(path),
-            row=None if mark is None else mark.line + 1,
-            fix="check indentation and quoting on that line (quote values such as ';' or '%d/%m/%Y')",
-        ) from None
-    except UnicodeDecodeError:
-        raise ConfigError("column map is not UTF-8 text", file=str(path), fix="save the map as UTF-8") from None
-    if not isinstance(data, dict):
-        raise ConfigError(
-            "a column map must be a mapping (name, table, columns, ...)",
-            file=str(path),
-            found=repr(type(data).__name__),
-            fix="start from a map in templates/column_maps/",
-        )
+    data = read_yaml_mapping(
+        path,
+        what="column map",
+        missing_fix="check the path given with --map or in client.yaml",
+        template="a map in templates/column_maps/",
+    )
     return column_map_from_dict(data, source=path)
 
 
