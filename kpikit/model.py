@@ -264,7 +264,7 @@ def conform(name: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.Da
     for extra in frame.columns:
         if isinstance(extra, str) and extra.startswith(DIMENSION_PREFIX) and extra not in out:
             out[extra] = frame[extra].astype("str").reset_index(drop=True)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # no consolidation copy: each column keeps its own block
 
 
 @dataclass(frozen=True)

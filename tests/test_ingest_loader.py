@@ -137,3 +137,27 @@ def test_loaded_file_renders_escaped():
     html = loaded._repr_html_()
     assert "google_ads" in html and "<script>" not in html
     assert loaded.to_frame() is loaded.frame and loaded.to_dict()["rows_loaded"] == 4
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        ["a", "b", None, "c", None, "d"],  # all present keys distinct (the sort fast path)
+        ["a", "b", "a", None, "c", None, "b"],  # repeats (the hash-table path)
+        [None, None, "x"],
+        ["only"],
+    ],
+)
+def test_key_codes_number_keys_in_order_of_first_appearance(keys):
+    import numpy as np
+
+    from kpikit.ingest.loader import _key_codes
+    from kpikit.privacy import key_ints
+
+    hexed = pd.Series([None if k is None else f"{hash(k) & (2**64 - 1):016x}" for k in keys], dtype="str")
+    # independent reference: number keys as they first appear; all missing keys share one code
+    seen: dict = {}
+    expected = [seen.setdefault(k, len(seen)) for k in keys]
+    assert _key_codes(hexed, key_ints(hexed)).tolist() == expected
+    assert _key_codes(hexed, None).tolist() == expected
+    assert isinstance(_key_codes(hexed, None), np.ndarray)

@@ -25,12 +25,26 @@ def test_keys_do_not_contain_or_equal_plain_hashes():
     assert key not in plain and "ana" not in key
 
 
-def test_hex_encoding_matches_the_integer_hash():
-    s = pd.Series(["a@b.co", "c@d.co"])
+def test_keys_are_sipHash_of_the_normalised_email():
+    # independent reference: pandas' SipHash on Python str objects, one email at a time
     from kpikit.privacy import salt_key
 
-    ints = pd.util.hash_pandas_object(s, index=False, hash_key=salt_key("k"), categorize=True)
-    assert hash_emails(s, "k").tolist() == [f"{int(v):016x}" for v in ints]
+    emails = ["a@b.co", " C@D.co\t", "Ü@Bücher.de", "x" * 300 + "@long.example"]
+    expected = []
+    for e in emails:
+        ref = pd.util.hash_array(np.array([e.strip().lower()], dtype=object), hash_key=salt_key("k"))
+        expected.append(f"{int(ref[0]):016x}")
+    assert hash_emails(pd.Series(emails), "k").tolist() == expected
+
+
+def test_key_ints_round_trip_the_hex_keys():
+    from kpikit.privacy import key_ints
+
+    keys = hash_emails(pd.Series(["a@b.co", None, "c@d.co"]), "k")
+    ints, valid = key_ints(keys)
+    assert valid.tolist() == [True, False, True]
+    assert [f"{int(v):016x}" for v in ints[valid]] == keys.dropna().tolist()
+    assert key_ints(pd.Series(["not-hex-at-all!!", "00000000000000ff"])) is None
 
 
 def test_collision_free_on_many_distinct_emails():
@@ -55,13 +69,19 @@ def test_index_is_kept_and_hash_is_positionally_right():
     assert k[10] == hash_emails(pd.Series(["a@x.com"]), "salt")[0]
 
 
-def test_chunks_give_the_same_keys(monkeypatch):
-    import kpikit.privacy as privacy
+def test_chunked_arrow_input_gives_the_same_keys_and_domains():
+    import pyarrow as pa
 
-    s = pd.Series([f"u{i}@d{i % 7}.com" for i in range(1000)] + [None, ""])
-    whole = hash_emails(s, "salt")
-    monkeypatch.setattr(privacy, "_CHUNK", 64)
-    assert hash_emails(s, "salt").equals(whole)
+    from kpikit.privacy import pseudonymise
+
+    values = [f"u{i}@d{i % 7}.com" for i in range(1000)] + [None, ""]
+    whole = pseudonymise(pd.Series(values), "salt")
+    whole_keys, whole_domains = whole.keys, whole.domains
+    chunked = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([values[:10], values[10:500], values[500:]])))
+    part = pseudonymise(chunked, "salt")
+    keys, domains = part.keys, part.domains
+    assert keys.equals(whole_keys) and domains.equals(whole_domains)
+    assert keys.equals(hash_emails(pd.Series(values), "salt"))
 
 
 def test_domain_edge_cases():

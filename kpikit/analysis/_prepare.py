@@ -30,6 +30,7 @@ from kpikit.analysis.joins import (
 )
 from kpikit.errors import CurrencyError
 from kpikit.model import STAGES
+from kpikit.privacy import key_ints
 
 CONTACT_STAGES = STAGES  # lead, mql, sql, opportunity, won
 NOT_SET = "(not set)"
@@ -159,41 +160,7 @@ def _spellings(raw: pd.Series, weight=None, cmap: dict | None = None, codes_out:
     return keys, dict(zip(g["k"], g["r"], strict=True))
 
 
-_HEX_LUT = np.full(256, 255, dtype=np.uint8)
-_HEX_LUT[np.frombuffer(b"0123456789", dtype=np.uint8)] = np.arange(10, dtype=np.uint8)
-_HEX_LUT[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
-_HEX_LUT[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
-
-
-def hex_keys(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
-    """16-hex-digit keys (what :func:`kpikit.privacy.hash_emails` makes) as uint64, plus a validity mask.
-
-    Comparing integers instead of hashing strings makes joins on ``contact_key`` several times
-    faster. Returns None when any present value is not exactly 16 hex digits (then callers fall
-    back to string matching).
-    """
-    n = len(values)
-    if n == 0:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
-    arr = pa.array(values.astype("str").array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if arr.type not in (pa.string(), pa.large_string()):
-        return None
-    valid = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    off_type = np.int64 if arr.type == pa.large_string() else np.int32
-    offsets = np.frombuffer(arr.buffers()[1], dtype=off_type)[arr.offset : arr.offset + n + 1].astype(np.int64)
-    lengths = np.diff(offsets)
-    if not np.all(lengths[valid] == 16) or np.any(lengths[~valid] != 0):
-        return None
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(-1, 16)
-    nib = _HEX_LUT[data]
-    if (nib == 255).any():
-        return None
-    packed = (nib[:, 0::2] << 4) | nib[:, 1::2]
-    ints = np.zeros(n, dtype=np.uint64)
-    ints[valid] = np.ascontiguousarray(packed).view(">u8").ravel().astype(np.uint64)
-    return ints, valid
+hex_keys = key_ints  # the key format belongs to kpikit.privacy
 
 
 class ContactLookup:

@@ -26,6 +26,7 @@ kpikit.errors.ConfigError: column 'columns.coast': unknown target column for tab
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from pathlib import Path
@@ -183,7 +184,14 @@ def discover_maps(*folders: str | os.PathLike | None) -> list[Format]:
         if folder is None or not Path(folder).is_dir():
             continue
         for path in sorted(Path(folder).glob("*.y*ml")):
-            fmt = load_column_map(path)
+            stat = path.stat()
+            fmt = _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
             if fmt.detect:
                 found.append(fmt)
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _load_cached(path: str, mtime_ns: int, size: int) -> Format:
+    # every load_file() runs detection over these maps: parse each YAML once per version of it
+    return load_column_map(path)

@@ -7,8 +7,9 @@ converts money into the reporting currency and returns a
 file: ``rows_read == rows_loaded + sum(dropped)``.
 
 Privacy happens here: an ``email`` source becomes ``contact_key`` (keyed hash,
-:func:`kpikit.privacy.hash_emails`) and ``company_domain``; columns no format
-maps (names, phone numbers, notes) are never converted and never leave.
+:func:`kpikit.privacy.pseudonymise`) and ``company_domain``; columns no format
+maps (names, phone numbers, notes) are never converted and never leave. For a
+big file the hashing runs batch by batch during the read (``_Prefetch``).
 
 Examples
 --------
@@ -42,7 +43,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from kpikit._arrowtext import as_series, clean
 from kpikit.config import ClientConfig
 from kpikit.errors import ConfigError, CurrencyError, DataError, KpikitError, Problem, ValidationError
 from kpikit.ingest.column_map import SPECIAL_TARGETS, TEMPLATE_MAPS, discover_maps, load_column_map
@@ -52,7 +55,7 @@ from kpikit.ingest.readers import ARROW_THRESHOLD, Rows, read_rows
 from kpikit.ingest.report import FileReport, LoadReport
 from kpikit.ingest.validate import Validator, parse_booleans, parse_dates, parse_numbers
 from kpikit.model import DIMENSION_PREFIX, TABLES, ClientModel, conform, empty_table
-from kpikit.privacy import email_domains, hash_emails
+from kpikit.privacy import Pseudonyms, PseudonymStream, pseudonymise
 
 __all__ = ["LoadedFile", "load_file", "load_client", "inspect_file"]
 
@@ -285,6 +288,22 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
     # arrow engine, for big files, reads only the mapped columns.
     use_arrow = engine == "arrow" or (engine is None and raw.size > ARROW_THRESHOLD)
     timestamps = _iso_date_columns(fmt, sources, raw.head_rows(det.sep)[det.header_index + 1 :]) if use_arrow else []
+    prefetch = None
+    if use_arrow:
+        email = sources.get("email")
+        dtypes = TABLES[fmt.table].dtypes
+        text = {
+            t: str(src.positions[0])
+            for t, src in sources.items()
+            if src.template is None and t not in {"email", "contact_id"} and src.positions[0] not in timestamps
+            and (t.startswith(DIMENSION_PREFIX) or dtypes.get(t, "str") == "str")
+        }  # fmt: skip
+        prefetch = _Prefetch(
+            email=None if email is None or email.template else str(email.positions[0]),
+            salt=config.salt if config is not None else ClientConfig.salt,
+            text=text,
+            na_values=fmt.read.na_values,
+        )
     rows = read_rows(
         raw,
         det.sep,
@@ -292,6 +311,7 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
         columns=positions if use_arrow else None,
         engine="arrow" if use_arrow else "python",
         timestamps=timestamps,
+        on_batch=prefetch,
     )
     frame, lines = rows.frame, rows.lines
     n = len(frame)
@@ -300,15 +320,15 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
 
     # Blank lines are not rows (pyarrow and pandas skip them too); say how many.
     blank = _blank_rows(frame)
-    if blank.any():
-        report.notes.append(f"{int(blank.sum()):,} blank line(s) below the header ignored")
+    if blank.any() or rows.blank_skipped:
+        report.notes.append(f"{int(blank.sum()) + rows.blank_skipped:,} blank line(s) below the header ignored")
 
     # Footer / totals rows: from the first row that starts like a footer to the end of the
     # file, every non-blank row is footer (Salesforce puts a subtotal line inside its block).
-    first = frame["0"].fillna("").str.strip() if "0" in frame else pd.Series("", index=frame.index)
     footer = np.zeros(n, dtype=bool)
     starts = tuple(fmt.footer)
     if starts:
+        first = frame["0"].fillna("").str.strip() if "0" in frame else pd.Series("", index=frame.index)
         hits = np.flatnonzero(first.str.startswith(starts).fillna(False).to_numpy(dtype=bool) & ~blank)
         if len(hits):
             footer[hits[0] :] = True
@@ -341,7 +361,8 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
     body = frame if data.all() else frame[data].reset_index(drop=True)
     body_lines = lines if data.all() else lines[data]
     v = Validator(file=file, lines=body_lines, levels=dict(fmt.checks))
-    out = _convert(fmt, sources, constants, body, v, config)
+    done = prefetch.result(n, None if data.all() else data) if prefetch is not None else None
+    out = _convert(fmt, sources, constants, body, v, config, done)
     out["source_file"] = pd.Series(raw.origin.name, index=range(len(body)), dtype="str")
     out["source_row"] = pd.array(body_lines, dtype="Int64")
     if fmt.prepare is not None and not missing:
@@ -377,6 +398,49 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
     report.rows_loaded = report.records = int(keep.sum())
     result = empty_table(fmt.table) if missing else conform(fmt.table, result, file=file)
     return LoadedFile(raw.origin, fmt.name, fmt.table, result, report)
+
+
+@dataclass
+class _Prefetched:
+    pseudonyms: Pseudonyms | None
+    text: dict[str, pd.Series]  # target -> cleaned text
+
+
+class _Prefetch:
+    """Per-row work done batch by batch while the arrow reader parses the next batch.
+
+    A :class:`~kpikit.ingest.readers.BatchHook`: hashes the email column and cleans
+    the plain text columns, so that work overlaps the read instead of following it.
+    """
+
+    def __init__(self, email: str | None, salt: str, text: dict[str, str], na_values) -> None:
+        self.email, self.text, self.na_values = email, text, tuple(na_values or ())
+        self.stream = PseudonymStream(salt)
+        self.reset()
+
+    def reset(self) -> None:
+        self.stream.reset()
+        self.rows = 0
+        self.cleaned: dict[str, list] = {t: [] for t in self.text}
+
+    def __call__(self, batch) -> None:
+        self.rows += batch.num_rows
+        if self.email is not None:
+            self.stream.add(batch.column(self.email))
+        for target, column in self.text.items():
+            self.cleaned[target].extend(clean(batch.column(column), self.na_values).chunks)
+
+    def result(self, n: int, data: np.ndarray | None) -> _Prefetched | None:
+        """What was computed for the ``n`` rows read, restricted to the ``data`` rows."""
+        if self.rows != n:  # not what the frame holds (e.g. an interrupted read)
+            return None
+        index = pd.RangeIndex(n)
+        p = self.stream.result(index) if self.email is not None else None
+        text = {t: as_series(pa.chunked_array(c, pa.large_string()), index) for t, c in self.cleaned.items()}
+        if data is not None:
+            p = None if p is None else p.take(data)
+            text = {t: s[data].reset_index(drop=True) for t, s in text.items()}
+        return _Prefetched(p, text)
 
 
 def _ragged(
@@ -450,15 +514,23 @@ def _iso_date_columns(fmt: Format, sources: dict[str, _Source], head: list[list[
     if fmt.read.date_format not in (None, "%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
         return []
     dtypes = TABLES[fmt.table].dtypes
-    out = []
+    iso, unseen = [], []
     for target, src in sources.items():
         if src.template or not dtypes.get(target, "").startswith("datetime"):
             continue
         pos = src.positions[0]
         values = [r[pos].strip() for r in head if len(r) > pos and r[pos].strip()]
-        if values and all(re.fullmatch(_ISO_DATE, v) for v in values):
-            out.append(pos)
-    return sorted(set(out))
+        if not values:
+            unseen.append(pos)  # e.g. "Became a Customer Date": empty on the first rows
+        elif all(re.fullmatch(_ISO_DATE, v) for v in values):
+            iso.append(pos)
+        else:
+            return []
+    # An export writes all its dates one way: date columns still empty in the head are parsed
+    # as ISO too when every sampled one is. If one is not, the read is redone as text (readers).
+    # The first column stays text where footers are looked for ("Total: Account" is no date).
+    picked = {p for p in iso + unseen if not (p == 0 and fmt.footer)}
+    return sorted(picked) if iso else []
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -506,8 +578,12 @@ def _convert(
     body: pd.DataFrame,
     v: Validator,
     config: ClientConfig | None,
+    done: _Prefetched | None = None,
 ) -> pd.DataFrame:
-    """Text cells -> model dtypes, flagging every bad cell."""
+    """Text cells -> model dtypes, flagging every bad cell.
+
+    ``done`` holds what was already computed during the read (see :class:`_Prefetch`).
+    """
     dtypes = TABLES[fmt.table].dtypes
     opts = fmt.read
     salt = config.salt if config is not None else ClientConfig.salt
@@ -520,10 +596,12 @@ def _convert(
         items.append((t, pd.Series(text, index=body.index, dtype="str"), f"constant {t}"))
     for target, text, label in items:
         if target == "email" or (target == "contact_id" and "email" not in sources):
-            # hash_emails trims and lower-cases itself, and keeps "" missing.
-            out["contact_key"] = hash_emails(text, salt)
+            # trimmed and lower-cased once for key and domain; "" stays missing.
+            p = done.pseudonyms if target == "email" and done and done.pseudonyms else pseudonymise(text, salt)
+            out["contact_key"] = p.keys
+            v.key_ints = (p.key_ints, p.valid)
             if target == "email":
-                out["_email_domain"] = email_domains(text)
+                out["_email_domain"] = p.domains
             continue
         if target == "contact_id":
             continue
@@ -602,10 +680,10 @@ def _convert(
             )
             out[target] = values
         else:
-            stripped = text.str.strip()
-            if opts.na_values:
-                stripped = stripped.where(~stripped.isin(list(opts.na_values)))
-            stripped = stripped.where(stripped != "").astype("str")
+            if done is not None and target in done.text:
+                stripped = done.text[target]
+            else:
+                stripped = as_series(clean(text, opts.na_values), body.index)
             if target in _DOMAIN_TARGETS:
                 stripped = normalise_domains(stripped)
             out[target] = stripped
@@ -613,7 +691,7 @@ def _convert(
         email_domain = out.pop("_email_domain")
         key = "account_domain" if fmt.table == "deals" else "company_domain"
         out[key] = out[key].fillna(email_domain) if key in out else email_domain
-    return pd.DataFrame(out, index=body.index)
+    return pd.DataFrame(out, index=body.index, copy=False)  # skip the consolidation copy
 
 
 def normalise_domains(s: pd.Series) -> pd.Series:
@@ -682,10 +760,13 @@ def _checks(fmt: Format, out: pd.DataFrame, body: pd.DataFrame, v: Validator) ->
         key = next((k for k in ("contact_key", "deal_id") if k in out), None)
         if key:
             # One factorize serves both the duplicate-row candidates and the per-key checks below.
-            codes, _ = pd.factorize(out[key], use_na_sentinel=False)
+            codes = _key_codes(out[key], v.key_ints if key == "contact_key" else None)
             counts = np.bincount(codes)
-            first = np.zeros(len(codes), dtype=bool)
-            first[np.unique(codes, return_index=True)[1]] = True
+            # codes number the keys in order of first appearance: a row is a key's first
+            # exactly when its code is above every earlier code
+            first = np.empty(len(codes), dtype=bool)
+            first[0] = True
+            first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
             cand = counts[codes] > 1
             repeat = ~first  # not the first row with its key
         else:
@@ -725,6 +806,28 @@ def _checks(fmt: Format, out: pd.DataFrame, body: pd.DataFrame, v: Validator) ->
         again &= ids.notna().to_numpy(dtype=bool)
         v.flag("conflicting_id", again, "the same deal id on rows that differ", column="deal_id", expected="one row per deal",
                found=ids, fix="keep one row per deal in the CRM report (which amount / stage is right?)")  # fmt: skip
+
+
+def _key_codes(keys: pd.Series, ints: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Codes 0, 1, ... per distinct key in order of first appearance; missing keys share one code."""
+    if ints is None:
+        codes, _ = pd.factorize(keys, use_na_sentinel=False)
+        return codes
+    values, valid = ints
+    present = np.sort(values[valid])
+    if not (present[1:] == present[:-1]).any():
+        # The usual export: every present key distinct. A sort (vectorised radix / SIMD in
+        # numpy) proves it several times faster than a hash table, and the codes follow.
+        new = valid.copy()
+        missing = np.flatnonzero(~valid)
+        if len(missing):
+            new[missing[0]] = True
+        codes = np.cumsum(new) - 1
+        if len(missing):
+            codes[missing] = codes[missing[0]]
+        return codes
+    codes, _ = pd.factorize(pd.arrays.IntegerArray(values, ~valid), use_na_sentinel=False)
+    return codes
 
 
 def _check_rates(frame: pd.DataFrame, config: ClientConfig, file: str) -> None:

@@ -9,8 +9,10 @@ the cells mean.
 
 Small files are read with the :mod:`csv` module, which gives exact line
 numbers for every problem; files above :data:`ARROW_THRESHOLD` bytes are read
-with pyarrow's multi-threaded CSV engine, reading only the needed columns, as
-text.
+with pyarrow's CSV engine, reading only the needed columns. The loader streams
+that read: a thread parses batch k+1 while a hook (emails hashed, text
+trimmed) works on batch k. Rows the engine skips (wrong cell count, blank)
+are located in the text afterwards, so line numbers stay exact there too.
 
 Examples
 --------
@@ -32,6 +34,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -254,6 +257,7 @@ class Rows:
     frame: pd.DataFrame  # columns named by header position: "0", "1", ... -> text cells
     lines: np.ndarray  # 1-based line number of each row
     ragged: list[Ragged]
+    blank_skipped: int = 0  # whitespace-only lines the engine left out (not in ``frame``)
 
 
 def read_rows(
@@ -264,6 +268,7 @@ def read_rows(
     columns: list[int] | None = None,
     engine: str | None = None,
     timestamps: list[int] | None = None,
+    on_batch: BatchHook | None = None,
 ) -> Rows:
     """Read every row below the header line ``header_index`` (0-based) as text.
 
@@ -271,6 +276,11 @@ def read_rows(
     then never parses the others, e.g. names and phone numbers). Rows with more
     or fewer cells than the header are returned in ``ragged``, never dropped
     silently.
+
+    ``on_batch`` (arrow engine only) is called with each record batch as it is
+    parsed, while the reader's thread parses the next one: per-row work such as
+    hashing emails then overlaps the read. ``on_batch.reset()`` is called when
+    the read has to start over.
     """
     engine = engine or ("arrow" if raw.size > ARROW_THRESHOLD else "python")
     if engine == "arrow":
@@ -278,11 +288,21 @@ def read_rows(
             import pyarrow as pa
 
             try:
-                return _read_arrow(raw, sep, header_index, columns, timestamps)
+                return _read_arrow(raw, sep, header_index, columns, timestamps, on_batch)
             except pa.ArrowInvalid:
                 pass  # a value is not an ISO date: read it as text, so validation can say which
-        return _read_arrow(raw, sep, header_index, columns)
+            if on_batch is not None:
+                on_batch.reset()
+        return _read_arrow(raw, sep, header_index, columns, None, on_batch)
     return _read_python(raw, sep, header_index, columns)
+
+
+class BatchHook(Protocol):
+    """Per-batch work done while the arrow reader parses the next batch."""
+
+    def __call__(self, batch) -> None: ...
+
+    def reset(self) -> None: ...
 
 
 def _full_text(raw: RawFile) -> str:
@@ -335,7 +355,12 @@ def _read_python(raw: RawFile, sep: str, header_index: int, columns: list[int] |
 
 
 def _read_arrow(
-    raw: RawFile, sep: str, header_index: int, columns: list[int] | None, timestamps: list[int] | None = None
+    raw: RawFile,
+    sep: str,
+    header_index: int,
+    columns: list[int] | None,
+    timestamps: list[int] | None = None,
+    on_batch: BatchHook | None = None,
 ) -> Rows:
     # Deferred: pyarrow.csv is only needed for big files.
     import pyarrow as pa
@@ -346,20 +371,31 @@ def _read_arrow(
     keep = list(range(width)) if columns is None else columns
     names = [str(j) for j in range(width)]
     invalid: list[Ragged] = []
+    skipped: list[str] = []  # text of every row pyarrow leaves out, in the order it reports them
 
     def on_invalid(row) -> str:
-        first = next(csv.reader([row.text], delimiter=sep), [""])
-        line = None if row.number is None else row.number + header_index + 1
-        invalid.append(Ragged(None, line, row.actual_columns, first[0] if first else "", False))
+        skipped.append(row.text)
+        if row.text.strip():  # a whitespace-only line is blank, as in the python engine
+            first = next(csv.reader([row.text], delimiter=sep), [""])
+            unclosed = row.actual_columns < width and ("\n" in row.text or "\r" in row.text)
+            invalid.append(Ragged(None, None, row.actual_columns, first[0] if first else "", False, unclosed))
         return "skip"
 
     enc = "utf8" if raw.encoding == "utf-8" else raw.encoding
-    table = pacsv.read_csv(
+    # With a hook, stream: the reader's thread parses batch k+1 while the hook works on batch k
+    # (small blocks keep both busy). Without one, the one-shot reader parses blocks on every core.
+    read = _stream(on_batch) if on_batch is not None else pacsv.read_csv
+    table = read(
         raw.path,
         read_options=pacsv.ReadOptions(
-            skip_rows=header_index + 1, column_names=names, encoding=enc, block_size=1 << 24
+            skip_rows=header_index + 1,
+            column_names=names,
+            encoding=enc,
+            block_size=1 << 21 if on_batch is not None else 1 << 24,
         ),
-        parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid),
+        # Empty lines are kept (as empty rows, which the loader counts as blank) so that line
+        # numbers stay exact.
+        parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid, ignore_empty_lines=False),
         # ISO date columns (sniffed from the head) are parsed by the reader itself; its ISO-8601
         # parser is strict (2024-02-30 fails the read, and the caller re-reads as text).
         convert_options=pacsv.ConvertOptions(
@@ -375,14 +411,107 @@ def _read_arrow(
     frame = table.to_pandas(self_destruct=True, split_blocks=True)
     del table
     frame.index = pd.RangeIndex(len(frame))
-    # pyarrow drops blank lines and the rows handed to on_invalid, so numbering
-    # is exact for the usual one-line-per-row export without such rows.
+    # One physical line per row, except the rows pyarrow skipped: find those in the text
+    # (rare, so the cost of decoding the whole file is paid only then) and number around them.
+    # A quoted cell holding a line break still shifts the numbers below it.
     lines = np.arange(len(frame), dtype=np.int64) + header_index + 2
+    blank_skipped = 0
+    if skipped:
+        found = _locate(_full_text(raw), skipped, header_index)
+        gaps = sorted(g for line, text in zip(found, skipped, strict=True) if line for g in
+                      range(line, line + text.count("\n") + 1))  # fmt: skip
+        if gaps:
+            at = np.asarray(gaps, dtype=np.int64) - np.arange(len(gaps))
+            lines = lines + np.searchsorted(at, lines, side="right")
+        row_lines = iter(line for line, text in zip(found, skipped, strict=True) if text.strip())
+        invalid = [Ragged(r.pos, next(row_lines), r.cells, r.first_cell, r.truncated, r.unclosed) for r in invalid]
+        blank_skipped = sum(1 for t in skipped if not t.strip())
     if invalid and invalid[-1].cells < width:
         last = invalid[-1]
         with raw.path.open("rb") as fh:
             fh.seek(max(raw.size - 2, 0))
             tail = fh.read()
         if not tail.endswith((b"\n", b"\r", b"\n\x00", b"\r\x00")):
-            invalid[-1] = Ragged(None, last.line, last.cells, last.first_cell, True)
-    return Rows(header, frame, lines, invalid)
+            invalid[-1] = Ragged(None, last.line, last.cells, last.first_cell, True, last.unclosed)
+    return Rows(header, frame, lines, invalid, blank_skipped)
+
+
+def _locate(text: str, rows: list[str], header_index: int) -> list[int | None]:
+    """1-based line of each skipped row's text, searched in file order below the header."""
+    out: list[int | None] = []
+    # start of the first data line: skip the preamble and header lines
+    pos = 0
+    for _ in range(header_index + 1):
+        nxt = text.find("\n", pos)
+        pos = len(text) if nxt < 0 else nxt + 1
+    start, line_at_start = pos, header_index + 2
+    for row in rows:
+        hit = _find_line(text, row, start)
+        if hit < 0:  # reported out of file order: search from the first data line
+            hit = _find_line(text, row, pos)
+            if hit < 0:
+                out.append(None)
+                continue
+            start, line_at_start = pos, header_index + 2
+        line = line_at_start + text.count("\n", start, hit)
+        out.append(line)
+        start, line_at_start = hit + max(len(row), 1), line + row.count("\n")
+    return out
+
+
+def _find_line(text: str, row: str, start: int) -> int:
+    """Offset of ``row`` as a whole line at or after ``start``, or -1."""
+    while True:
+        hit = text.find(row, start)
+        if hit < 0:
+            return -1
+        end = hit + len(row)
+        if (hit == 0 or text[hit - 1] in "\n\r") and (end == len(text) or text[end] in "\n\r"):
+            return hit
+        start = hit + 1
+
+
+def _stream(on_batch: BatchHook):
+    import queue
+    import threading
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    def read(path, **options):
+        reader = pacsv.open_csv(path, **options)
+        # A thread parses (pyarrow releases the GIL) while this one runs the hook on the
+        # previous batch; the queue bounds how far the parser runs ahead.
+        ready: queue.Queue = queue.Queue(maxsize=8)
+        stop = threading.Event()
+
+        def parse() -> None:
+            try:
+                for batch in reader:
+                    if stop.is_set():
+                        return
+                    ready.put(batch)
+                ready.put(None)
+            except BaseException as exc:  # handed to the caller, which re-raises it
+                ready.put(exc)
+
+        thread = threading.Thread(target=parse, name="kpikit-csv", daemon=True)
+        thread.start()
+        batches = []
+        try:
+            while (item := ready.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                on_batch(item)
+                batches.append(item)
+        finally:
+            stop.set()
+            while thread.is_alive():  # unblock a parser waiting on a full queue
+                try:
+                    ready.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+            thread.join()
+        return pa.Table.from_batches(batches, schema=reader.schema)
+
+    return read

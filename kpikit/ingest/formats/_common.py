@@ -35,11 +35,13 @@ def map_labels(series: pd.Series, func) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pa.array(series.astype("str"), from_pandas=True)
-    enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
-    mapped = pa.array([func(u) for u in enc.dictionary.to_pylist()], pa.string())
-    out = mapped.take(enc.indices)  # null index (missing label) stays null
-    return pd.Series(out.to_pandas(), index=series.index).astype("str")
+    from kpikit._arrowtext import as_arrow, as_series
+
+    arr = as_arrow(series)
+    labels = pc.drop_null(pc.unique(arr))
+    mapped = pa.array([func(u) for u in labels.to_pylist()], pa.large_string())
+    out = mapped.take(pc.index_in(arr, value_set=labels))  # a missing label stays missing
+    return as_series(out, series.index)
 
 
 def lifecycle(frame: pd.DataFrame, ctx: Mapping[str, Any]) -> pd.DataFrame:
