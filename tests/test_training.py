@@ -225,3 +225,22 @@ def test_progress_summarises_the_latest_check_of_each_exercise():
     assert p.to_frame().loc[p.to_frame()["exercise_id"] == ex_ids[2], "attempts"].item() == 0
     assert "1 of" in p._repr_html_()
     assert training.progress().total == len(EXERCISES)
+
+
+# Mistakes that a scenario seed can bring within a few tolerances of the right answer; see
+# the closing note of issue 3's session: the practice model's cohorts need reworking for these.
+_CLOSE_BY_CHANCE = {("m3.mature_cohort", "latest"), ("m3.mature_cohort", "all_cohorts")}
+
+
+@pytest.mark.parametrize("ex_id", [e for e, ex in EXERCISES.items() if ex.kind == "number"])
+def test_a_mistaken_answer_is_never_within_a_rounding_of_the_right_one(ex_id):
+    # at least 3 tolerances apart on 40 seeds: rounding a mistaken answer cannot pass as right
+    ex = EXERCISES[ex_id]
+    for seed in range(40):
+        scenario = ex.scenario(seed)
+        expected = ex.answer(scenario)
+        for mistake in ex.mistakes:
+            wrong = _first(mistake.answer(scenario))
+            if wrong is None or (ex_id, mistake.key) in _CLOSE_BY_CHANCE:
+                continue
+            assert abs(float(wrong) - expected) >= 3 * ex.tolerance(expected), (ex_id, mistake.key, seed)

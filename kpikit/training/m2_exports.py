@@ -58,7 +58,8 @@ def _scenario(seed: int) -> Scenario:
     meta["Link clicks"] = (meta["Impressions"] * rng.uniform(0.001, 0.004, len(meta))).astype(int)
     meta.loc[3, "Link clicks"] = int(meta.loc[3, "Impressions"] * rng.uniform(0.02, 0.03))  # a small, hot ad set
     meta["Clicks (all)"] = meta["Link clicks"] + (meta["Impressions"] * rng.uniform(0.005, 0.02, len(meta))).astype(int)
-    meta["Amount spent (USD)"] = (meta["Impressions"] / 1000 * rng.uniform(6, 14, len(meta))).round(2)
+    # B2B CPMs on Meta, so Meta is a real share of spend and ignoring its currency shows in the total
+    meta["Amount spent (USD)"] = (meta["Impressions"] / 1000 * rng.uniform(18, 32, len(meta))).round(2)
 
     names = sorted(set(google["Campaign"]) | set(meta["Campaign name"]))
     n_leads = int(rng.integers(120, 220))
@@ -71,7 +72,7 @@ def _scenario(seed: int) -> Scenario:
     utm = pd.Series(utm, dtype="str").mask(blank)
     crm = pd.DataFrame({"lead_id": [f"L{i:04d}" for i in range(n_leads)], "utm_campaign": utm})
 
-    fx = round(float(rng.uniform(0.85, 0.95)), 4)
+    fx = round(float(rng.uniform(0.80, 0.90)), 4)
     data = {
         "google_ads.csv": _google_bytes(google),
         "meta_ads.csv": _meta_bytes(meta),
