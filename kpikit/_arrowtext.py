@@ -41,7 +41,15 @@ def as_series(arr: pa.ChunkedArray | pa.Array, index: pd.Index) -> pd.Series:
 
 
 def clean(values, na_values: Sequence[str] = ()) -> pa.ChunkedArray:
-    """Trim whitespace; empty cells and ``na_values`` become null."""
+    """Trim whitespace; empty cells and ``na_values`` become null.
+
+    Examples
+    --------
+    >>> clean(pd.Series([" a ", "", "b", None, "n/a"]), na_values=["n/a"]).to_pylist()
+    ['a', None, 'b', None, None]
+    >>> clean(pd.Series(["\u00a0x\u00a0", "y"])).to_pylist()  # Unicode spaces too
+    ['x', 'y']
+    """
     arr = pc.utf8_trim_whitespace(as_arrow(values))
     blank = pc.equal(arr, "")
     if na_values:

@@ -87,7 +87,8 @@ def _domains(norm: pa.ChunkedArray) -> pa.ChunkedArray:
         last = pa.array(offsets[1:] - 1, mask=np.diff(offsets) != 2)
         out.append(parts.values.take(last))
     dom = pa.chunked_array(out, pa.large_string())
-    return pc.if_else(pc.equal(dom, ""), NULL, dom)
+    empty = pc.equal(dom, "")  # "name@" has no domain
+    return pc.if_else(empty, NULL, dom) if pc.any(empty).as_py() else dom
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ class PseudonymStream:
         ints = np.concatenate(self._ints) if self._ints else np.zeros(0, np.uint64)
         valid = np.concatenate(self._valid) if self._valid else np.zeros(0, bool)
         return Pseudonyms(
-            keys=as_series(_hex(ints, valid), index),  # once, not per batch: fewer small numpy calls
+            keys=as_series(_hex(ints, valid), index),  # once: one big numpy pass beats many small ones
             domains=as_series(pa.chunked_array(chunks, pa.large_string()), index),
             key_ints=ints,
             valid=valid,
