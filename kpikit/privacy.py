@@ -91,6 +91,17 @@ def _domains(norm: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(empty, NULL, dom) if pc.any(empty).as_py() else dom
 
 
+def _hash(norm: pa.ChunkedArray, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """SipHash of each normalised email as uint64 (0 where missing), and the presence mask."""
+    valid = ~np.asarray(norm.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    # SipHash reads Python str objects; categorize=False skips a factorisation pass
+    # (most emails in an export are distinct anyway).
+    text = (norm.fill_null("") if norm.null_count else norm).to_numpy(zero_copy_only=False)
+    ints = pd.util.hash_array(text, hash_key=key, categorize=False) if len(text) else np.zeros(0, np.uint64)
+    ints[~valid] = 0
+    return ints, valid
+
+
 @dataclass(frozen=True)
 class Pseudonyms:
     """What the loader keeps of a column of emails."""
@@ -153,12 +164,7 @@ class PseudonymStream:
 
     def add(self, emails) -> None:
         norm = _normalise(emails)
-        valid = ~np.asarray(norm.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        # SipHash reads Python str objects; categorize=False skips a factorisation pass
-        # (most emails in an export are distinct anyway).
-        text = (norm.fill_null("") if norm.null_count else norm).to_numpy(zero_copy_only=False)
-        ints = pd.util.hash_array(text, hash_key=self.key, categorize=False) if len(text) else np.zeros(0, np.uint64)
-        ints[~valid] = 0
+        ints, valid = _hash(norm, self.key)
         self._domains.append(_domains(norm))
         self._ints.append(ints)
         self._valid.append(valid)
@@ -182,7 +188,8 @@ class PseudonymStream:
 
 def hash_emails(emails: pd.Series, salt: str) -> pd.Series:
     """Keyed hash of each email as 16 hex characters; missing or empty stays missing."""
-    return pseudonymise(emails, salt).keys
+    ints, valid = _hash(_normalise(emails), salt_key(salt))
+    return as_series(_hex(ints, valid), emails.index)
 
 
 def email_domains(emails: pd.Series) -> pd.Series:

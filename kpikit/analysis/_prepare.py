@@ -160,9 +160,6 @@ def _spellings(raw: pd.Series, weight=None, cmap: dict | None = None, codes_out:
     return keys, dict(zip(g["k"], g["r"], strict=True))
 
 
-hex_keys = key_ints  # the key format belongs to kpikit.privacy
-
-
 class ContactLookup:
     """contact_key -> row position of its first occurrence in contacts.
 
@@ -173,7 +170,7 @@ class ContactLookup:
         self.n = len(keys)
         self._keys = keys
         self._index = None
-        self._ints = hex_keys(keys)
+        self._ints = key_ints(keys)
         if self._ints is not None:
             ints, valid = self._ints
             order = np.argsort(ints, kind="stable")
@@ -198,7 +195,7 @@ class ContactLookup:
         if self.n == 0 or not len(values):
             return np.full(len(values), -1, dtype=np.int64)
         if self._ints is not None:
-            other = hex_keys(values)
+            other = key_ints(values)
             if other is not None:
                 ints, valid = other
                 if self._index is None:  # an integer hash index, built once

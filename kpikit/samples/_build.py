@@ -12,7 +12,7 @@ import pandas as pd
 from kpikit.config import ClientConfig
 from kpikit.errors import ConfigError
 from kpikit.model import ClientModel, conform
-from kpikit.privacy import email_domains, hash_emails
+from kpikit.privacy import hash_emails, pseudonymise
 from kpikit.samples import writers
 from kpikit.samples._clients import CLIENTS, ClientSpec, ExportSpec
 from kpikit.samples._truth import SampleData, build
@@ -189,15 +189,12 @@ def _model(client: str, salt: str) -> tuple[pd.DataFrame, ...]:
         if e.table == "spend":
             spend_parts.append(frame.assign(**prov))
         elif e.table == "contacts":
-            contacts = frame.assign(
-                contact_key=hash_emails(frame["email"], salt).to_numpy(),
-                company_domain=email_domains(frame["email"]).to_numpy(),
-                **prov,
-            )
+            p = pseudonymise(frame["email"], salt)
+            contacts = frame.assign(contact_key=p.keys.to_numpy(), company_domain=p.domains.to_numpy(), **prov)
         elif e.table == "deals":
             if spec.crm == "hubspot":
-                key = hash_emails(frame["email"], salt).to_numpy()
-                domain = email_domains(frame["email"]).to_numpy()
+                p = pseudonymise(frame["email"], salt)
+                key, domain = p.keys.to_numpy(), p.domains.to_numpy()
             else:  # Salesforce opportunities name the account and its website, not a person
                 key = pd.array([pd.NA] * len(frame), dtype="str")
                 domain = frame["account_domain"].to_numpy()
