@@ -146,6 +146,7 @@ def test_loaded_file_renders_escaped():
         ["a", "b", "a", None, "c", None, "b"],  # repeats (the hash-table path)
         [None, None, "x"],
         ["only"],
+        ["a", "b", "c"],  # no key missing either
     ],
 )
 def test_key_codes_number_keys_in_order_of_first_appearance(keys):
@@ -158,6 +159,9 @@ def test_key_codes_number_keys_in_order_of_first_appearance(keys):
     # independent reference: number keys as they first appear; all missing keys share one code
     seen: dict = {}
     expected = [seen.setdefault(k, len(seen)) for k in keys]
-    assert _key_codes(hexed, key_ints(hexed)).tolist() == expected
+    ints, valid = key_ints(hexed)
+    assert _key_codes(hexed, (ints, valid, None)).tolist() == expected
+    distinct = len({k for k in keys if k is not None}) == sum(k is not None for k in keys)
+    assert _key_codes(hexed, (ints, valid, distinct)).tolist() == expected
     assert _key_codes(hexed, None).tolist() == expected
     assert isinstance(_key_codes(hexed, None), np.ndarray)

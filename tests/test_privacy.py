@@ -92,3 +92,27 @@ def test_domain_edge_cases():
     assert out.tolist()[:2] == ["example.com", "c.org"]
     assert out.iloc[2:6].isna().all()
     assert out.tolist()[6:] == ["sub.domain.co.uk", "bücher.de"]
+
+
+def test_contact_keys_say_whether_they_are_distinct():
+    from kpikit.privacy import contact_keys, pseudonymise
+
+    values = [f" User{i}@Dom{i % 13}.example " for i in range(20_000)] + ["ü@bücher.de", None, "", "no-at"]
+    keys = contact_keys(pd.Series(values), "salt")
+    assert keys.distinct is True
+    assert keys.keys.equals(hash_emails(pd.Series(values), "salt"))
+    assert keys.keys.equals(pseudonymise(pd.Series(values), "salt").keys)
+    # the same person written differently, and two missing emails, are not distinct keys
+    assert contact_keys(pd.Series(values + ["USER7@dom7.example"]), "salt").distinct is False
+    assert contact_keys(pd.Series(["a@x.org", None, None]), "salt").distinct is True
+
+
+def test_keys_are_sipHash_past_the_hashing_slices():
+    # the hash runs in slices of rows: check rows on both sides of a slice boundary
+    from kpikit.privacy import _SLICE, salt_key
+
+    emails = [f"u{i}@x.org" for i in range(_SLICE + 3)]
+    keys = hash_emails(pd.Series(emails), "k")
+    for i in (0, _SLICE - 1, _SLICE, _SLICE + 2):
+        ref = pd.util.hash_array(np.array([emails[i]], dtype=object), hash_key=salt_key("k"))
+        assert keys[i] == f"{int(ref[0]):016x}"

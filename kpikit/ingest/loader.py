@@ -9,7 +9,7 @@ file: ``rows_read == rows_loaded + sum(dropped)``.
 Privacy happens here: an ``email`` source becomes ``contact_key`` (keyed hash,
 :func:`kpikit.privacy.pseudonymise`) and ``company_domain``; columns no format
 maps (names, phone numbers, notes) are never converted and never leave. For a
-big file the hashing runs batch by batch during the read (``_Prefetch``).
+big file the text work runs on two threads (``_text_work``).
 
 Examples
 --------
@@ -37,6 +37,8 @@ import difflib
 import math
 import os
 import re
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from kpikit._arrowtext import as_series, clean
+from kpikit._arrowtext import as_series, clean, constant, is_blank, map_distinct
 from kpikit.config import ClientConfig
 from kpikit.errors import ConfigError, CurrencyError, DataError, KpikitError, Problem, ValidationError
 from kpikit.ingest.column_map import SPECIAL_TARGETS, TEMPLATE_MAPS, discover_maps, load_column_map
@@ -55,7 +57,7 @@ from kpikit.ingest.readers import ARROW_THRESHOLD, Rows, read_rows
 from kpikit.ingest.report import FileReport, LoadReport
 from kpikit.ingest.validate import Validator, parse_booleans, parse_dates, parse_numbers
 from kpikit.model import DIMENSION_PREFIX, TABLES, ClientModel, conform, empty_table
-from kpikit.privacy import Pseudonyms, PseudonymStream, pseudonymise
+from kpikit.privacy import ContactKeys, all_distinct, contact_keys, email_domains
 
 __all__ = ["LoadedFile", "load_file", "load_client", "inspect_file"]
 
@@ -63,6 +65,7 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _SUM = re.compile(r"\{[^{}]+\}(?:\s*\+\s*\{[^{}]+\})+")
 _DOMAIN_TARGETS = ("company_domain", "account_domain")
+_PARALLEL_ROWS = 50_000  # below this a worker thread costs more than it saves
 _NUMERIC_FIX = {
     "decimal_comma": "this looks like a European export (decimal comma): load it with a column map that sets "
     "read.decimal: ',' (and read.sep: ';')",
@@ -288,22 +291,6 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
     # arrow engine, for big files, reads only the mapped columns.
     use_arrow = engine == "arrow" or (engine is None and raw.size > ARROW_THRESHOLD)
     timestamps = _iso_date_columns(fmt, sources, raw.head_rows(det.sep)[det.header_index + 1 :]) if use_arrow else []
-    prefetch = None
-    if use_arrow:
-        email = sources.get("email")
-        dtypes = TABLES[fmt.table].dtypes
-        text = {
-            t: str(src.positions[0])
-            for t, src in sources.items()
-            if src.template is None and t not in {"email", "contact_id"} and src.positions[0] not in timestamps
-            and (t.startswith(DIMENSION_PREFIX) or dtypes.get(t, "str") == "str")
-        }  # fmt: skip
-        prefetch = _Prefetch(
-            email=None if email is None or email.template else str(email.positions[0]),
-            salt=config.salt if config is not None else ClientConfig.salt,
-            text=text,
-            na_values=fmt.read.na_values,
-        )
     rows = read_rows(
         raw,
         det.sep,
@@ -311,7 +298,6 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
         columns=positions if use_arrow else None,
         engine="arrow" if use_arrow else "python",
         timestamps=timestamps,
-        on_batch=prefetch,
     )
     frame, lines = rows.frame, rows.lines
     n = len(frame)
@@ -361,10 +347,11 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
     body = frame if data.all() else frame[data].reset_index(drop=True)
     body_lines = lines if data.all() else lines[data]
     v = Validator(file=file, lines=body_lines, levels=dict(fmt.checks))
-    done = prefetch.result(n, None if data.all() else data) if prefetch is not None else None
-    out = _convert(fmt, sources, constants, body, v, config, done)
-    out["source_file"] = pd.Series(raw.origin.name, index=range(len(body)), dtype="str")
-    out["source_row"] = pd.array(body_lines, dtype="Int64")
+    lineage = {
+        "source_file": constant(raw.origin.name, len(body)),
+        "source_row": pd.Series(pd.arrays.IntegerArray(body_lines, np.zeros(len(body), dtype=bool)), copy=False),
+    }
+    out = _convert(fmt, sources, constants, body, v, config, lineage)
     if fmt.prepare is not None and not missing:
         out = fmt.prepare(out, {"file": file, "config": config, "preamble": raw.lines[: det.header_index]})
     if not missing:
@@ -398,49 +385,6 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
     report.rows_loaded = report.records = int(keep.sum())
     result = empty_table(fmt.table) if missing else conform(fmt.table, result, file=file)
     return LoadedFile(raw.origin, fmt.name, fmt.table, result, report)
-
-
-@dataclass
-class _Prefetched:
-    pseudonyms: Pseudonyms | None
-    text: dict[str, pd.Series]  # target -> cleaned text
-
-
-class _Prefetch:
-    """Per-row work done batch by batch while the arrow reader parses the next batch.
-
-    A :class:`~kpikit.ingest.readers.BatchHook`: hashes the email column and cleans
-    the plain text columns, so that work overlaps the read instead of following it.
-    """
-
-    def __init__(self, email: str | None, salt: str, text: dict[str, str], na_values) -> None:
-        self.email, self.text, self.na_values = email, text, tuple(na_values or ())
-        self.stream = PseudonymStream(salt)
-        self.reset()
-
-    def reset(self) -> None:
-        self.stream.reset()
-        self.rows = 0
-        self.cleaned: dict[str, list] = {t: [] for t in self.text}
-
-    def __call__(self, batch) -> None:
-        self.rows += batch.num_rows
-        if self.email is not None:
-            self.stream.add(batch.column(self.email))
-        for target, column in self.text.items():
-            self.cleaned[target].extend(clean(batch.column(column), self.na_values).chunks)
-
-    def result(self, n: int, data: np.ndarray | None) -> _Prefetched | None:
-        """What was computed for the ``n`` rows read, restricted to the ``data`` rows."""
-        if self.rows != n:  # not what the frame holds (e.g. an interrupted read)
-            return None
-        index = pd.RangeIndex(n)
-        p = self.stream.result(index) if self.email is not None else None
-        text = {t: as_series(pa.chunked_array(c, pa.large_string()), index) for t, c in self.cleaned.items()}
-        if data is not None:
-            p = None if p is None else p.take(data)
-            text = {t: s[data].reset_index(drop=True) for t, s in text.items()}
-        return _Prefetched(p, text)
 
 
 def _ragged(
@@ -545,7 +489,7 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
             continue
         idx = np.flatnonzero(blank)
         sub = s.iloc[idx] if len(idx) < len(s) else s
-        blank[idx] = (sub.fillna("").str.strip() == "").to_numpy(dtype=bool)
+        blank[idx] = is_blank(sub)
     return blank
 
 
@@ -578,30 +522,96 @@ def _convert(
     body: pd.DataFrame,
     v: Validator,
     config: ClientConfig | None,
-    done: _Prefetched | None = None,
+    extra: dict[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
-    """Text cells -> model dtypes, flagging every bad cell.
-
-    ``done`` holds what was already computed during the read (see :class:`_Prefetch`).
-    """
-    dtypes = TABLES[fmt.table].dtypes
-    opts = fmt.read
+    """Text cells -> model dtypes, flagging every bad cell; ``extra`` columns are added as they are."""
     salt = config.salt if config is not None else ClientConfig.salt
-    out: dict[str, pd.Series] = {}
     items: list[tuple[str, pd.Series, str]] = [(t, _text(body, s), s.header) for t, s in sources.items()]
     for t, value in constants.items():
         if t in sources:
             continue
         text = "" if value is None else str(value)
         items.append((t, pd.Series(text, index=body.index, dtype="str"), f"constant {t}"))
+    hashed = next((x for x in items if x[0] == "email" or (x[0] == "contact_id" and "email" not in sources)), None)
+    texts = {t: text for t, text, _ in items if t not in {"email", "contact_id"} and _is_text(fmt.table, t)}
+    done = _text_work(fmt, texts, hashed, salt, threads=len(body) >= _PARALLEL_ROWS)
+    out = _convert_items(fmt, sources, items, body, v, done)
+    # one DataFrame, no consolidation copy: inserting columns later costs a copy each
+    return pd.DataFrame({**out, **(extra or {})}, index=body.index, copy=False)
+
+
+def _is_text(table: str, target: str) -> bool:
+    return target.startswith(DIMENSION_PREFIX) or TABLES[table].dtypes.get(target, "str") == "str"
+
+
+@dataclass
+class _TextDone:
+    cleaned: dict[str, pa.ChunkedArray]  # text target -> trimmed (and labelled) text
+    keys: ContactKeys | None
+    domains: pd.Series | None
+
+
+def _text_work(
+    fmt: Format, texts: dict[str, pd.Series], hashed: tuple[str, pd.Series, str] | None, salt: str, threads: bool
+) -> _TextDone:
+    """Pseudonymise the email (or contact id) column and trim the text columns.
+
+    On a big file this runs on two threads. Hashing holds the GIL (SipHash reads
+    Python objects) while Arrow's kernels, which trim text and split domains,
+    release it: so one thread hashes while the other splits the domains, and
+    then both trim text columns from one queue until it is empty.
+    """
+    # labelled columns first: the longest tasks go first, so the two threads finish together
+    todo = deque(sorted(texts.items(), key=lambda item: item[0] not in fmt.labels))
+    cleaned: dict[str, pa.ChunkedArray] = {}
+
+    def drain() -> None:
+        while True:
+            try:
+                target, text = todo.popleft()  # atomic: two threads never take the same column
+            except IndexError:
+                return
+            cleaned[target] = _clean_text(fmt, target, text)
+
+    target, text, _ = hashed or (None, None, None)
+    if not threads:
+        keys = contact_keys(text, salt) if text is not None else None
+        domains = email_domains(text) if target == "email" else None
+        drain()
+        return _TextDone(cleaned, keys, domains)
+    with ThreadPoolExecutor(1, thread_name_prefix="kpikit-hash") as pool:
+        job = pool.submit(lambda: (contact_keys(text, salt) if text is not None else None, drain())[0])
+        domains = email_domains(text) if target == "email" else None
+        drain()
+        keys = job.result()
+    return _TextDone(cleaned, keys, domains)
+
+
+def _clean_text(fmt: Format, target: str, text: pd.Series) -> pa.ChunkedArray:
+    if target in fmt.labels:
+        return map_distinct(text, fmt.labels[target], fmt.read.na_values)
+    return clean(text, fmt.read.na_values)
+
+
+def _convert_items(
+    fmt: Format,
+    sources: dict[str, _Source],
+    items: list[tuple[str, pd.Series, str]],
+    body: pd.DataFrame,
+    v: Validator,
+    done: _TextDone,
+) -> dict[str, pd.Series]:
+    dtypes = TABLES[fmt.table].dtypes
+    opts = fmt.read
+    out: dict[str, pd.Series] = {}
     for target, text, label in items:
         if target == "email" or (target == "contact_id" and "email" not in sources):
-            # trimmed and lower-cased once for key and domain; "" stays missing.
-            p = done.pseudonyms if target == "email" and done and done.pseudonyms else pseudonymise(text, salt)
-            out["contact_key"] = p.keys
-            v.key_ints = (p.key_ints, p.valid)
+            # trimmed and lower-cased for key and domain; "" stays missing
+            keys = done.keys
+            out["contact_key"] = keys.keys
+            v.key_ints = (keys.ints, keys.valid, keys.distinct)
             if target == "email":
-                out["_email_domain"] = p.domains
+                out["_email_domain"] = done.domains
             continue
         if target == "contact_id":
             continue
@@ -680,10 +690,7 @@ def _convert(
             )
             out[target] = values
         else:
-            if done is not None and target in done.text:
-                stripped = done.text[target]
-            else:
-                stripped = as_series(clean(text, opts.na_values), body.index)
+            stripped = as_series(done.cleaned[target], body.index)
             if target in _DOMAIN_TARGETS:
                 stripped = normalise_domains(stripped)
             out[target] = stripped
@@ -691,7 +698,7 @@ def _convert(
         email_domain = out.pop("_email_domain")
         key = "account_domain" if fmt.table == "deals" else "company_domain"
         out[key] = out[key].fillna(email_domain) if key in out else email_domain
-    return pd.DataFrame(out, index=body.index, copy=False)  # skip the consolidation copy
+    return out
 
 
 def normalise_domains(s: pd.Series) -> pd.Series:
@@ -762,12 +769,16 @@ def _checks(fmt: Format, out: pd.DataFrame, body: pd.DataFrame, v: Validator) ->
             # One factorize serves both the duplicate-row candidates and the per-key checks below.
             codes = _key_codes(out[key], v.key_ints if key == "contact_key" else None)
             counts = np.bincount(codes)
-            # codes number the keys in order of first appearance: a row is a key's first
-            # exactly when its code is above every earlier code
-            first = np.empty(len(codes), dtype=bool)
-            first[0] = True
-            first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
-            cand = counts[codes] > 1
+            if len(counts) == len(codes):  # a code per row: no key repeats
+                first = np.ones(len(codes), dtype=bool)
+                cand = np.zeros(len(codes), dtype=bool)
+            else:
+                # codes number the keys in order of first appearance: a row is a key's first
+                # exactly when its code is above every earlier code
+                first = np.empty(len(codes), dtype=bool)
+                first[0] = True
+                first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+                cand = counts[codes] > 1
             repeat = ~first  # not the first row with its key
         else:
             codes = None
@@ -808,23 +819,24 @@ def _checks(fmt: Format, out: pd.DataFrame, body: pd.DataFrame, v: Validator) ->
                found=ids, fix="keep one row per deal in the CRM report (which amount / stage is right?)")  # fmt: skip
 
 
-def _key_codes(keys: pd.Series, ints: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+def _key_codes(keys: pd.Series, ints: tuple[np.ndarray, np.ndarray, bool | None] | None) -> np.ndarray:
     """Codes 0, 1, ... per distinct key in order of first appearance; missing keys share one code."""
     if ints is None:
         codes, _ = pd.factorize(keys, use_na_sentinel=False)
         return codes
-    values, valid = ints
-    present = np.sort(values[valid])
-    if not (present[1:] == present[:-1]).any():
-        # The usual export: every present key distinct. A sort (vectorised radix / SIMD in
-        # numpy) proves it several times faster than a hash table, and the codes follow.
+    values, valid, distinct = ints
+    if distinct is None:
+        distinct = all_distinct(values[valid])
+    if distinct:
+        # The usual export: every present key distinct (a sort proves it several times faster
+        # than a hash table), so the codes are a running count.
+        if valid.all():
+            return np.arange(len(valid))
         new = valid.copy()
         missing = np.flatnonzero(~valid)
-        if len(missing):
-            new[missing[0]] = True
+        new[missing[0]] = True
         codes = np.cumsum(new) - 1
-        if len(missing):
-            codes[missing] = codes[missing[0]]
+        codes[missing] = codes[missing[0]]
         return codes
     codes, _ = pd.factorize(pd.arrays.IntegerArray(values, ~valid), use_na_sentinel=False)
     return codes

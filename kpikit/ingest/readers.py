@@ -9,10 +9,9 @@ the cells mean.
 
 Small files are read with the :mod:`csv` module, which gives exact line
 numbers for every problem; files above :data:`ARROW_THRESHOLD` bytes are read
-with pyarrow's CSV engine, reading only the needed columns. The loader streams
-that read: a thread parses batch k+1 while a hook (emails hashed, text
-trimmed) works on batch k. Rows the engine skips (wrong cell count, blank)
-are located in the text afterwards, so line numbers stay exact there too.
+with pyarrow's CSV engine, on every core, reading only the needed columns.
+Rows that engine skips (wrong cell count, blank) are located in the text
+afterwards, so line numbers stay exact there too.
 
 Examples
 --------
@@ -34,7 +33,6 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -268,7 +266,6 @@ def read_rows(
     columns: list[int] | None = None,
     engine: str | None = None,
     timestamps: list[int] | None = None,
-    on_batch: BatchHook | None = None,
 ) -> Rows:
     """Read every row below the header line ``header_index`` (0-based) as text.
 
@@ -276,11 +273,6 @@ def read_rows(
     then never parses the others, e.g. names and phone numbers). Rows with more
     or fewer cells than the header are returned in ``ragged``, never dropped
     silently.
-
-    ``on_batch`` (arrow engine only) is called with each record batch as it is
-    parsed, while the reader's thread parses the next one: per-row work such as
-    hashing emails then overlaps the read. ``on_batch.reset()`` is called when
-    the read has to start over.
     """
     engine = engine or ("arrow" if raw.size > ARROW_THRESHOLD else "python")
     if engine == "arrow":
@@ -288,21 +280,11 @@ def read_rows(
             import pyarrow as pa
 
             try:
-                return _read_arrow(raw, sep, header_index, columns, timestamps, on_batch)
+                return _read_arrow(raw, sep, header_index, columns, timestamps)
             except pa.ArrowInvalid:
                 pass  # a value is not an ISO date: read it as text, so validation can say which
-            if on_batch is not None:
-                on_batch.reset()
-        return _read_arrow(raw, sep, header_index, columns, None, on_batch)
+        return _read_arrow(raw, sep, header_index, columns, None)
     return _read_python(raw, sep, header_index, columns)
-
-
-class BatchHook(Protocol):
-    """Per-batch work done while the arrow reader parses the next batch."""
-
-    def __call__(self, batch) -> None: ...
-
-    def reset(self) -> None: ...
 
 
 def _full_text(raw: RawFile) -> str:
@@ -360,7 +342,6 @@ def _read_arrow(
     header_index: int,
     columns: list[int] | None,
     timestamps: list[int] | None = None,
-    on_batch: BatchHook | None = None,
 ) -> Rows:
     # Deferred: pyarrow.csv is only needed for big files.
     import pyarrow as pa
@@ -382,16 +363,15 @@ def _read_arrow(
         return "skip"
 
     enc = "utf8" if raw.encoding == "utf-8" else raw.encoding
-    # With a hook, stream: the reader's thread parses batch k+1 while the hook works on batch k
-    # (small blocks keep both busy). Without one, the one-shot reader parses blocks on every core.
-    read = _stream(on_batch) if on_batch is not None else pacsv.read_csv
-    table = read(
+    # The one-shot reader parses blocks on every core; pyarrow's streaming reader parses on
+    # one thread (measured: 0.60 s against 0.40 s for the columns of a 1M-row export).
+    table = pacsv.read_csv(
         raw.path,
         read_options=pacsv.ReadOptions(
             skip_rows=header_index + 1,
             column_names=names,
             encoding=enc,
-            block_size=1 << 21 if on_batch is not None else 1 << 24,
+            block_size=1 << 24,
         ),
         # Empty lines are kept (as empty rows, which the loader counts as blank) so that line
         # numbers stay exact.
@@ -469,49 +449,3 @@ def _find_line(text: str, row: str, start: int) -> int:
         if (hit == 0 or text[hit - 1] in "\n\r") and (end == len(text) or text[end] in "\n\r"):
             return hit
         start = hit + 1
-
-
-def _stream(on_batch: BatchHook):
-    import queue
-    import threading
-
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    def read(path, **options):
-        reader = pacsv.open_csv(path, **options)
-        # A thread parses (pyarrow releases the GIL) while this one runs the hook on the
-        # previous batch; the queue bounds how far the parser runs ahead.
-        ready: queue.Queue = queue.Queue(maxsize=8)
-        stop = threading.Event()
-
-        def parse() -> None:
-            try:
-                for batch in reader:
-                    if stop.is_set():
-                        return
-                    ready.put(batch)
-                ready.put(None)
-            except BaseException as exc:  # handed to the caller, which re-raises it
-                ready.put(exc)
-
-        thread = threading.Thread(target=parse, name="kpikit-csv", daemon=True)
-        thread.start()
-        batches = []
-        try:
-            while (item := ready.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                on_batch(item)
-                batches.append(item)
-        finally:
-            stop.set()
-            while thread.is_alive():  # unblock a parser waiting on a full queue
-                try:
-                    ready.get(timeout=0.05)
-                except queue.Empty:
-                    pass
-            thread.join()
-        return pa.Table.from_batches(batches, schema=reader.schema)
-
-    return read

@@ -271,8 +271,9 @@ class Validator:
     drops: dict[str, np.ndarray] = field(default_factory=dict)
     error_positions: list[np.ndarray] = field(default_factory=list)
     bad_cells: dict[str, np.ndarray] = field(default_factory=dict)
-    # contact_key as exact uint64 + presence mask: duplicate checks compare these, not strings
-    key_ints: tuple[np.ndarray, np.ndarray] | None = None
+    # contact_key as exact uint64, presence mask and whether all present keys differ (None:
+    # unknown): duplicate checks compare these, not strings
+    key_ints: tuple[np.ndarray, np.ndarray, bool | None] | None = None
 
     def level(self, check: str) -> str:
         return self.levels.get(check, CHECK_LEVELS.get(check, "error"))

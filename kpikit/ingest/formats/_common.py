@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from kpikit._arrowtext import as_series, map_distinct
 from kpikit.ingest.formats.base import norm_header
 
 LIFECYCLE = {
@@ -32,22 +33,24 @@ LOST = {"closed lost", "closedlost", "lost", "closed - lost"}
 
 def map_labels(series: pd.Series, func) -> pd.Series:
     """Apply ``func`` to each distinct label once (a million rows hold a handful of labels)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    return as_series(map_distinct(series, func), series.index)
 
-    from kpikit._arrowtext import as_arrow, as_series
 
-    arr = as_arrow(series)
-    labels = pc.drop_null(pc.unique(arr))
-    mapped = pa.array([func(u) for u in labels.to_pylist()], pa.large_string())
-    out = mapped.take(pc.index_in(arr, value_set=labels))  # a missing label stays missing
-    return as_series(out, series.index)
+def lifecycle_label(label: str) -> str:
+    """A CRM lifecycle label ("Marketing Qualified Lead") as a model stage ("mql").
+
+    Examples
+    --------
+    >>> lifecycle_label("Marketing Qualified Lead"), lifecycle_label("customer"), lifecycle_label("Partner")
+    ('mql', 'won', 'other')
+    """
+    return LIFECYCLE.get(norm_header(label), "other")
 
 
 def lifecycle(frame: pd.DataFrame, ctx: Mapping[str, Any]) -> pd.DataFrame:
     """Map CRM lifecycle labels ("Marketing Qualified Lead") to model stages ("mql")."""
     if "lifecycle_stage" in frame:
-        mapped = map_labels(frame["lifecycle_stage"], lambda v: LIFECYCLE.get(norm_header(v), "other"))
+        mapped = map_labels(frame["lifecycle_stage"], lifecycle_label)
         frame = frame.assign(lifecycle_stage=mapped)
     return frame
 

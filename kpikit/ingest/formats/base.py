@@ -80,6 +80,10 @@ class Format:
         :class:`ReadOptions`.
     footer
         First-cell prefixes that mark totals / footer rows (dropped and counted as ``footer``).
+    labels
+        Target -> function mapping a trimmed source label to the model's value
+        (``"Marketing Qualified Lead"`` -> ``"mql"``). It is called once per distinct
+        label, and on a big file runs beside the email hashing.
     prepare
         Optional format-specific clean-up of the converted frame.
     checks
@@ -98,6 +102,7 @@ class Format:
     constants: Mapping[str, Any] = field(default_factory=dict)
     read: ReadOptions = ReadOptions()
     footer: tuple[str, ...] = ()
+    labels: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
     prepare: Prepare | None = None
     checks: Mapping[str, str] = field(default_factory=dict)
     preamble: Callable[[list[str]], dict[str, Any]] | None = None

@@ -6,7 +6,7 @@ Lead") become model stages ("mql"); deal stages "Closed Won" / "Closed Lost"
 set ``is_won`` / ``is_closed``.
 """
 
-from kpikit.ingest.formats._common import deal_flags, lifecycle
+from kpikit.ingest.formats._common import deal_flags, lifecycle_label
 from kpikit.ingest.formats.base import Format, ReadOptions, register_format
 
 HUBSPOT_CONTACTS = register_format(
@@ -29,7 +29,7 @@ HUBSPOT_CONTACTS = register_format(
             "opportunity_date": ("Became an Opportunity Date",),
             "won_date": ("Became a Customer Date",),
         },
-        prepare=lifecycle,
+        labels={"lifecycle_stage": lifecycle_label},
         description="HubSpot contacts export",
     )
 )
