@@ -83,11 +83,28 @@ def _is_ascii(arr: pa.ChunkedArray) -> bool:
     return True
 
 
-def _normalise(values) -> pa.ChunkedArray:
-    """Trimmed, lower-cased emails; "" becomes null."""
-    arr = clean(values)
+@dataclass(frozen=True)
+class Emails:
+    """A column of emails trimmed and lower-cased: what keys and domains are computed from."""
+
+    values: pa.ChunkedArray  # "" became null
+    index: pd.Index
+
+
+def normalise_emails(emails) -> Emails:
+    """Trim and lower-case a column of emails once, for :func:`contact_keys` and :func:`email_domains`.
+
+    Examples
+    --------
+    >>> normalise_emails(pd.Series([" Bo@Acme.IO", ""])).values.to_pylist()
+    ['bo@acme.io', None]
+    """
+    if isinstance(emails, Emails):
+        return emails
+    index = emails.index if isinstance(emails, pd.Series) else pd.RangeIndex(len(emails))
+    arr = clean(emails)
     # ascii_lower is ~3x faster than utf8_lower, and exports are nearly always ASCII
-    return pc.ascii_lower(arr) if _is_ascii(arr) else pc.utf8_lower(arr)
+    return Emails(pc.ascii_lower(arr) if _is_ascii(arr) else pc.utf8_lower(arr), index)
 
 
 def _hex(ints: np.ndarray, valid: np.ndarray) -> pa.Array:
@@ -106,19 +123,15 @@ def _hex(ints: np.ndarray, valid: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.large_string(), len(ints), buffers, null_count=len(ints) - len(present))
 
 
-def _domains(values) -> pa.ChunkedArray:
-    """Lower-case text after the last "@", trimmed; missing without an "@" or with nothing after it.
-
-    It reads the raw emails, not the normalised ones, so it can run beside the normalisation.
-    """
+def _domains(norm: pa.ChunkedArray) -> pa.ChunkedArray:
     out = []
-    for chunk in as_arrow(values).chunks:
+    for chunk in norm.chunks:
         # split once at the last "@": [local, domain]; a single part means there is no "@"
         parts = pc.split_pattern(chunk, "@", max_splits=1, reverse=True)
         offsets = parts.offsets.to_numpy()
         last = pa.array(offsets[1:] - 1, mask=np.diff(offsets) != 2)
         out.append(parts.values.take(last))
-    return _normalise(pa.chunked_array(out, pa.large_string()))
+    return clean(pa.chunked_array(out, pa.large_string()))  # "name@" has no domain
 
 
 def _hash(norm: pa.ChunkedArray, key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -147,6 +160,12 @@ class ContactKeys:
     valid: np.ndarray  # bool: an email is present
     distinct: bool  # no two present keys are equal
 
+    def take(self, mask: np.ndarray) -> ContactKeys:
+        """The rows where ``mask`` is true, renumbered from 0."""
+        ints, valid = self.ints[mask], self.valid[mask]
+        keys = self.keys[mask].set_axis(pd.RangeIndex(len(ints)))
+        return ContactKeys(keys, ints, valid, self.distinct or all_distinct(ints[valid]))
+
 
 def contact_keys(emails, salt: str) -> ContactKeys:
     """Keyed hash of each email (trimmed, lower case), as hex and as integers.
@@ -161,9 +180,9 @@ def contact_keys(emails, salt: str) -> ContactKeys:
     >>> k.keys[0] == k.keys[1], int(k.ints[0]) == int(k.keys[0], 16), k.valid.tolist(), k.distinct
     (True, True, [True, True, False], False)
     """
-    index = emails.index if isinstance(emails, pd.Series) else pd.RangeIndex(len(emails))
-    ints, valid = _hash(_normalise(emails), salt_key(salt))
-    return ContactKeys(as_series(_hex(ints, valid), index), ints, valid, all_distinct(ints[valid]))
+    norm = normalise_emails(emails)
+    ints, valid = _hash(norm.values, salt_key(salt))
+    return ContactKeys(as_series(_hex(ints, valid), norm.index), ints, valid, all_distinct(ints[valid]))
 
 
 @dataclass(frozen=True)
@@ -192,7 +211,8 @@ def pseudonymise(emails: pd.Series, salt: str) -> Pseudonyms:
     >>> int(p.key_ints[0]) == int(p.keys[0], 16)
     True
     """
-    return Pseudonyms.of(contact_keys(emails, salt), email_domains(emails))
+    norm = normalise_emails(emails)
+    return Pseudonyms.of(contact_keys(norm, salt), email_domains(norm))
 
 
 def all_distinct(values: np.ndarray) -> bool:
@@ -209,14 +229,15 @@ def all_distinct(values: np.ndarray) -> bool:
 
 def hash_emails(emails: pd.Series, salt: str) -> pd.Series:
     """Keyed hash of each email as 16 hex characters; missing or empty stays missing."""
-    ints, valid = _hash(_normalise(emails), salt_key(salt))
-    return as_series(_hex(ints, valid), emails.index)
+    norm = normalise_emails(emails)
+    ints, valid = _hash(norm.values, salt_key(salt))
+    return as_series(_hex(ints, valid), norm.index)
 
 
 def email_domains(emails) -> pd.Series:
     """Lower-case domain after the last ``@``; missing when there is no ``@`` or nothing after it."""
-    index = emails.index if isinstance(emails, pd.Series) else pd.RangeIndex(len(emails))
-    return as_series(_domains(emails), index)
+    norm = normalise_emails(emails)
+    return as_series(_domains(norm.values), norm.index)
 
 
 _HEX_LUT = np.full(256, 255, dtype=np.uint8)

@@ -150,6 +150,8 @@ def _contacts_csv(path, rows: int, *, late_us_date: bool) -> None:
         )
         if i == 10:
             lines.append("")  # a blank line
+        if i == 15:
+            lines.append("," * 10)  # a row of empty cells: read, then set aside as blank
         if i in (20, 21):
             lines.append(lines[-1])  # exact duplicate rows
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

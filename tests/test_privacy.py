@@ -116,3 +116,17 @@ def test_keys_are_sipHash_past_the_hashing_slices():
     for i in (0, _SLICE - 1, _SLICE, _SLICE + 2):
         ref = pd.util.hash_array(np.array([emails[i]], dtype=object), hash_key=salt_key("k"))
         assert keys[i] == f"{int(ref[0]):016x}"
+
+
+def test_normalised_once_gives_the_same_keys_and_domains_and_take_keeps_rows():
+    from kpikit.privacy import contact_keys, email_domains, normalise_emails
+
+    values = pd.Series(["  A@X.org", "b@y.org", None, "a@x.org", "c@Z.org "])
+    norm = normalise_emails(values)
+    assert contact_keys(norm, "s").keys.equals(contact_keys(values, "s").keys)
+    assert email_domains(norm).equals(email_domains(values))
+    keys = contact_keys(values, "s")
+    assert keys.distinct is False  # rows 0 and 3 are one person
+    kept = keys.take(np.array([False, True, True, True, True]))
+    assert kept.keys.tolist()[0] == keys.keys[1] and kept.keys.index.tolist() == [0, 1, 2, 3]
+    assert kept.distinct is True and kept.valid.tolist() == [True, False, True, True]

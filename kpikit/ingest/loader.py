@@ -38,7 +38,8 @@ import math
 import os
 import re
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ from kpikit.ingest.readers import ARROW_THRESHOLD, Rows, read_rows
 from kpikit.ingest.report import FileReport, LoadReport
 from kpikit.ingest.validate import Validator, parse_booleans, parse_dates, parse_numbers
 from kpikit.model import DIMENSION_PREFIX, TABLES, ClientModel, conform, empty_table
-from kpikit.privacy import ContactKeys, all_distinct, contact_keys, email_domains
+from kpikit.privacy import ContactKeys, Emails, all_distinct, contact_keys, email_domains, normalise_emails
 
 __all__ = ["LoadedFile", "load_file", "load_client", "inspect_file"]
 
@@ -258,6 +259,11 @@ def load_file(
 
 
 def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> LoadedFile:
+    with ExitStack() as stack:  # holds the worker thread of a big load
+        return _load_file(det, config, engine, stack)
+
+
+def _load_file(det: Detected, config: ClientConfig | None, engine: str | None, stack: ExitStack) -> LoadedFile:
     fmt, raw = det.format, det.raw
     file = str(raw.origin)
     header = raw.head_rows(det.sep)[det.header_index]
@@ -303,6 +309,14 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
     n = len(frame)
     if len(rows.header) != len(header):
         header = rows.header
+    # A big file's text work runs on two threads (see _text_work). The hashing, the longest
+    # part, starts now: this thread first sorts out blank, footer and malformed rows.
+    pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="kpikit")) if n >= _PARALLEL_ROWS else None
+    hashed = sources.get("email") or sources.get("contact_id")
+    early = None
+    if pool is not None and hashed is not None and hashed.template is None:
+        salt = config.salt if config is not None else ClientConfig.salt
+        early = _Hashing.start(pool, frame[str(hashed.positions[0])], salt)
 
     # Blank lines are not rows (pyarrow and pandas skip them too); say how many.
     blank = _blank_rows(frame)
@@ -351,7 +365,7 @@ def _load(det: Detected, *, config: ClientConfig | None, engine: str | None) -> 
         "source_file": constant(raw.origin.name, len(body)),
         "source_row": pd.Series(pd.arrays.IntegerArray(body_lines, np.zeros(len(body), dtype=bool)), copy=False),
     }
-    out = _convert(fmt, sources, constants, body, v, config, lineage)
+    out = _convert(fmt, sources, constants, body, v, config, lineage, pool, early, None if data.all() else data)
     if fmt.prepare is not None and not missing:
         out = fmt.prepare(out, {"file": file, "config": config, "preamble": raw.lines[: det.header_index]})
     if not missing:
@@ -523,8 +537,15 @@ def _convert(
     v: Validator,
     config: ClientConfig | None,
     extra: dict[str, pd.Series] | None = None,
+    pool: ThreadPoolExecutor | None = None,
+    early: _Hashing | None = None,
+    data: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Text cells -> model dtypes, flagging every bad cell; ``extra`` columns are added as they are."""
+    """Text cells -> model dtypes, flagging every bad cell; ``extra`` columns are added as they are.
+
+    With a ``pool`` the text work runs on two threads; ``early`` is hashing already
+    started on every row read, of which ``data`` marks the rows in ``body``.
+    """
     salt = config.salt if config is not None else ClientConfig.salt
     items: list[tuple[str, pd.Series, str]] = [(t, _text(body, s), s.header) for t, s in sources.items()]
     for t, value in constants.items():
@@ -532,9 +553,9 @@ def _convert(
             continue
         text = "" if value is None else str(value)
         items.append((t, pd.Series(text, index=body.index, dtype="str"), f"constant {t}"))
-    hashed = next((x for x in items if x[0] == "email" or (x[0] == "contact_id" and "email" not in sources)), None)
+    hashed = next((x for x in items if x[0] == ("email" if "email" in sources else "contact_id")), None)
     texts = {t: text for t, text, _ in items if t not in {"email", "contact_id"} and _is_text(fmt.table, t)}
-    done = _text_work(fmt, texts, hashed, salt, threads=len(body) >= _PARALLEL_ROWS)
+    done = _text_work(fmt, texts, hashed, salt, pool, early, data)
     out = _convert_items(fmt, sources, items, body, v, done)
     # one DataFrame, no consolidation copy: inserting columns later costs a copy each
     return pd.DataFrame({**out, **(extra or {})}, index=body.index, copy=False)
@@ -551,15 +572,45 @@ class _TextDone:
     domains: pd.Series | None
 
 
+class _Hashing:
+    """Contact keys being computed on a pool's thread; the normalised emails are ready first."""
+
+    def __init__(self, emails: Future[Emails], keys: Future[ContactKeys]) -> None:
+        self.emails, self.keys = emails, keys
+
+    @classmethod
+    def start(cls, pool: ThreadPoolExecutor, text: pd.Series, salt: str) -> _Hashing:
+        emails: Future[Emails] = Future()
+
+        def run() -> ContactKeys:
+            try:
+                norm = normalise_emails(text)
+            except BaseException as exc:
+                emails.set_exception(exc)
+                raise
+            emails.set_result(norm)  # the other thread splits the domains from these
+            return contact_keys(norm, salt)
+
+        return cls(emails, pool.submit(run))
+
+
 def _text_work(
-    fmt: Format, texts: dict[str, pd.Series], hashed: tuple[str, pd.Series, str] | None, salt: str, threads: bool
+    fmt: Format,
+    texts: dict[str, pd.Series],
+    hashed: tuple[str, pd.Series, str] | None,
+    salt: str,
+    pool: ThreadPoolExecutor | None,
+    early: _Hashing | None = None,
+    data: np.ndarray | None = None,
 ) -> _TextDone:
     """Pseudonymise the email (or contact id) column and trim the text columns.
 
-    On a big file this runs on two threads. Hashing holds the GIL (SipHash reads
-    Python objects) while Arrow's kernels, which trim text and split domains,
-    release it: so one thread hashes while the other splits the domains, and
-    then both trim text columns from one queue until it is empty.
+    With a ``pool`` (a big file) this runs on two threads. Hashing holds the GIL
+    (SipHash reads Python objects) while Arrow's kernels, which trim text and split
+    domains, release it: so the pool's thread hashes while this one splits the
+    domains, and then both trim text columns from one queue until it is empty.
+    ``early`` is hashing already started on every row read, of which ``data``
+    marks the rows converted here.
     """
     # labelled columns first: the longest tasks go first, so the two threads finish together
     todo = deque(sorted(texts.items(), key=lambda item: item[0] not in fmt.labels))
@@ -574,16 +625,23 @@ def _text_work(
             cleaned[target] = _clean_text(fmt, target, text)
 
     target, text, _ = hashed or (None, None, None)
-    if not threads:
-        keys = contact_keys(text, salt) if text is not None else None
-        domains = email_domains(text) if target == "email" else None
+    if pool is None:
+        norm = normalise_emails(text) if text is not None else None
+        keys = contact_keys(norm, salt) if norm is not None else None
+        domains = email_domains(norm) if target == "email" else None
         drain()
         return _TextDone(cleaned, keys, domains)
-    with ThreadPoolExecutor(1, thread_name_prefix="kpikit-hash") as pool:
-        job = pool.submit(lambda: (contact_keys(text, salt) if text is not None else None, drain())[0])
-        domains = email_domains(text) if target == "email" else None
-        drain()
-        keys = job.result()
+    rows = data if early is not None else None  # early keys cover every row read
+    if early is None and text is not None:
+        early = _Hashing.start(pool, text, salt)
+    helper = pool.submit(drain)  # after the hashing, on the same thread
+    domains = email_domains(early.emails.result()) if target == "email" else None
+    drain()
+    helper.result()
+    keys = early.keys.result() if early is not None else None
+    if rows is not None:
+        keys = keys.take(rows)
+        domains = None if domains is None else domains[rows].reset_index(drop=True)
     return _TextDone(cleaned, keys, domains)
 
 
