@@ -52,6 +52,8 @@ __all__ = [
     "Pseudonyms",
     "contact_keys",
     "ContactKeys",
+    "normalise_emails",
+    "Emails",
     "salt_key",
     "key_ints",
     "all_distinct",
