@@ -67,25 +67,26 @@ def clean(values, na_values: Sequence[str] = ()) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, pa.large_string())
 
 
-def _offsets(chunk: pa.Array) -> np.ndarray:
+def offsets(chunk: pa.Array) -> np.ndarray:
+    """A (large_string) chunk's value offsets into its data buffer, as int64, no copy."""
     return np.frombuffer(chunk.buffers()[1], dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
 
 
 def _lengths(chunk: pa.Array) -> np.ndarray:
-    return np.diff(_offsets(chunk))
+    return np.diff(offsets(chunk))
 
 
 def _may_be_padded(chunk: pa.Array) -> bool:
     # A cell can start or end with whitespace only if its first or last byte is a space or
     # control byte, or belongs to a multi-byte character (Unicode spaces such as U+00A0).
-    offsets = _offsets(chunk)
+    bounds = offsets(chunk)
     data = chunk.buffers()[2]
-    if data is None or offsets[-1] == offsets[0]:
+    if data is None or bounds[-1] == bounds[0]:
         return False
     data = np.frombuffer(data, dtype=np.uint8)
     # an empty cell reads its neighbour's byte: harmless, that byte is checked anyway
-    first = data[np.minimum(offsets[:-1], offsets[-1] - 1)]
-    last = data[np.maximum(offsets[1:] - 1, offsets[0])]
+    first = data[np.minimum(bounds[:-1], bounds[-1] - 1)]
+    last = data[np.maximum(bounds[1:] - 1, bounds[0])]
     return bool(((first - 0x21) >= 0x5F).any() or ((last - 0x21) >= 0x5F).any())  # outside '!'..'~'
 
 
@@ -95,11 +96,11 @@ def _null_where(chunk: pa.Array, drop: np.ndarray) -> pa.Array:
     if chunk.null_count:
         keep &= ~np.asarray(chunk.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     bits = np.packbits(np.concatenate([np.zeros(chunk.offset, dtype=bool), keep]), bitorder="little")
-    _, offsets, data = chunk.buffers()
+    _, bounds, data = chunk.buffers()
     return pa.Array.from_buffers(
         pa.large_string(),
         len(chunk),
-        [pa.py_buffer(bits), offsets, data],
+        [pa.py_buffer(bits), bounds, data],
         null_count=len(chunk) - int(keep.sum()),
         offset=chunk.offset,
     )
@@ -118,14 +119,13 @@ def is_blank(values) -> np.ndarray:
     pos = 0
     for chunk in arr.chunks:
         n = len(chunk)
-        _, offsets, data = chunk.buffers()
-        offsets = np.frombuffer(offsets, dtype=np.int64)[chunk.offset : chunk.offset + n + 1]
-        blank = offsets[1:] == offsets[:-1]
+        bounds, data = offsets(chunk), chunk.buffers()[2]
+        blank = bounds[1:] == bounds[:-1]
         filled = np.flatnonzero(~blank)
         if len(filled):
             # Only a cell whose first byte is a space, a control byte or starts a multi-byte
             # character can be whitespace only: check just those (few) exactly.
-            first = np.frombuffer(data, dtype=np.uint8)[offsets[filled]]
+            first = np.frombuffer(data, dtype=np.uint8)[bounds[filled]]
             maybe = filled[(first <= 0x20) | (first >= 0x80)]
             if len(maybe):
                 trimmed = pc.utf8_trim_whitespace(chunk.take(pa.array(maybe)))
@@ -146,9 +146,9 @@ def constant(text: str, n: int) -> pd.Series:
     ['a.csv', 'a.csv']
     """
     raw = text.encode("utf-8")
-    offsets = np.arange(0, len(raw) * n + 1, len(raw), dtype=np.int64) if raw else np.zeros(n + 1, dtype=np.int64)
+    bounds = np.arange(0, len(raw) * n + 1, len(raw), dtype=np.int64) if raw else np.zeros(n + 1, dtype=np.int64)
     data = pa.py_buffer(raw * n)
-    return as_series(pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), data]), pd.RangeIndex(n))
+    return as_series(pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(bounds), data]), pd.RangeIndex(n))
 
 
 def map_distinct(values, func: Callable[[str], str], na_values: Sequence[str] = ()) -> pa.ChunkedArray:

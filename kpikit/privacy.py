@@ -43,7 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kpikit._arrowtext import as_arrow, as_series, clean
+from kpikit._arrowtext import as_arrow, as_series, clean, offsets
 
 __all__ = [
     "hash_emails",
@@ -78,9 +78,8 @@ def _is_ascii(arr: pa.ChunkedArray) -> bool:
     for chunk in arr.chunks:
         if len(chunk) == chunk.null_count:
             continue
-        _, offsets, data = chunk.buffers()
-        offsets = np.frombuffer(offsets, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
-        if offsets[-1] > offsets[0] and np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]].max() >= 0x80:
+        bounds, data = offsets(chunk), chunk.buffers()[2]
+        if bounds[-1] > bounds[0] and np.frombuffer(data, dtype=np.uint8)[bounds[0] : bounds[-1]].max() >= 0x80:
             return False
     return True
 
@@ -116,12 +115,12 @@ def _hex(ints: np.ndarray, valid: np.ndarray) -> pa.Array:
     present = ints if every else ints[valid]
     chars = _HEX2[present.astype(">u8").view(np.uint8)]  # 8 bytes -> 8 pairs of digits
     if every:
-        offsets = np.arange(0, 16 * len(ints) + 1, 16, dtype=np.int64)
+        bounds = np.arange(0, 16 * len(ints) + 1, 16, dtype=np.int64)
     else:
-        offsets = np.zeros(len(ints) + 1, dtype=np.int64)
-        np.cumsum(valid * 16, out=offsets[1:])
+        bounds = np.zeros(len(ints) + 1, dtype=np.int64)
+        np.cumsum(valid * 16, out=bounds[1:])
     mask = None if every else pa.array(valid).buffers()[1]
-    buffers = [mask, pa.py_buffer(offsets), pa.py_buffer(chars)]
+    buffers = [mask, pa.py_buffer(bounds), pa.py_buffer(chars)]
     return pa.Array.from_buffers(pa.large_string(), len(ints), buffers, null_count=len(ints) - len(present))
 
 
@@ -130,8 +129,8 @@ def _domains(norm: pa.ChunkedArray) -> pa.ChunkedArray:
     for chunk in norm.chunks:
         # split once at the last "@": [local, domain]; a single part means there is no "@"
         parts = pc.split_pattern(chunk, "@", max_splits=1, reverse=True)
-        offsets = parts.offsets.to_numpy()
-        last = pa.array(offsets[1:] - 1, mask=np.diff(offsets) != 2)
+        starts = parts.offsets.to_numpy()
+        last = pa.array(starts[1:] - 1, mask=np.diff(starts) != 2)
         out.append(parts.values.take(last))
     return clean(pa.chunked_array(out, pa.large_string()))  # "name@" has no domain
 
@@ -189,17 +188,10 @@ def contact_keys(emails, salt: str) -> ContactKeys:
 
 @dataclass(frozen=True)
 class Pseudonyms:
-    """What kpikit keeps of a column of emails: keys and domains."""
+    """What kpikit keeps of a column of emails: a key and a domain per row."""
 
     keys: pd.Series  # 16 hex digits; missing where the email is
     domains: pd.Series  # after the last "@"; missing without one
-    key_ints: np.ndarray  # the keys as uint64 (0 where missing)
-    valid: np.ndarray  # bool: an email is present
-    distinct: bool  # no two present keys are equal
-
-    @classmethod
-    def of(cls, keys: ContactKeys, domains: pd.Series) -> Pseudonyms:
-        return cls(keys.keys, domains, keys.ints, keys.valid, keys.distinct)
 
 
 def pseudonymise(emails: pd.Series, salt: str) -> Pseudonyms:
@@ -208,13 +200,11 @@ def pseudonymise(emails: pd.Series, salt: str) -> Pseudonyms:
     Examples
     --------
     >>> p = pseudonymise(pd.Series(["Bo@Acme.io", "bad", None]), "s")
-    >>> len(p.keys[0]), p.domains.tolist(), p.valid.tolist()
-    (16, ['acme.io', nan, nan], [True, True, False])
-    >>> int(p.key_ints[0]) == int(p.keys[0], 16)
-    True
+    >>> len(p.keys[0]), p.keys.isna().tolist(), p.domains.tolist()
+    (16, [False, False, True], ['acme.io', nan, nan])
     """
     norm = normalise_emails(emails)
-    return Pseudonyms.of(contact_keys(norm, salt), email_domains(norm))
+    return Pseudonyms(contact_keys(norm, salt).keys, email_domains(norm))
 
 
 def all_distinct(values: np.ndarray) -> bool:
@@ -266,11 +256,11 @@ def key_ints(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
     arr = as_arrow(values).combine_chunks()
     valid = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
-    lengths = np.diff(offsets)
+    bounds = offsets(arr)
+    lengths = np.diff(bounds)
     if not np.all(lengths[valid] == 16) or np.any(lengths[~valid] != 0):
         return None
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]].reshape(-1, 16)
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]].reshape(-1, 16)
     nib = _HEX_LUT[data]
     if (nib == 255).any():
         return None

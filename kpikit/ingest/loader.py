@@ -312,7 +312,7 @@ def _load_file(det: Detected, config: ClientConfig | None, engine: str | None, s
     # A big file's text work runs on two threads (see _text_work). The hashing, the longest
     # part, starts now: this thread first sorts out blank, footer and malformed rows.
     pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="kpikit")) if n >= _PARALLEL_ROWS else None
-    hashed = sources.get("email") or sources.get("contact_id")
+    hashed = sources.get(_hashed_target(sources))
     early = None
     if pool is not None and hashed is not None and hashed.template is None:
         salt = config.salt if config is not None else ClientConfig.salt
@@ -553,12 +553,17 @@ def _convert(
             continue
         text = "" if value is None else str(value)
         items.append((t, pd.Series(text, index=body.index, dtype="str"), f"constant {t}"))
-    hashed = next((x for x in items if x[0] == ("email" if "email" in sources else "contact_id")), None)
+    hashed = next((x for x in items if x[0] == _hashed_target(sources)), None)
     texts = {t: text for t, text, _ in items if t not in {"email", "contact_id"} and _is_text(fmt.table, t)}
     done = _text_work(fmt, texts, hashed, salt, pool, early, data)
     out = _convert_items(fmt, sources, items, body, v, done)
     # one DataFrame, no consolidation copy: inserting columns later costs a copy each
     return pd.DataFrame({**out, **(extra or {})}, index=body.index, copy=False)
+
+
+def _hashed_target(sources: dict[str, _Source]) -> str:
+    """The target hashed into contact_key: the email, else a contact id."""
+    return "email" if "email" in sources else "contact_id"
 
 
 def _is_text(table: str, target: str) -> bool:
@@ -663,7 +668,7 @@ def _convert_items(
     opts = fmt.read
     out: dict[str, pd.Series] = {}
     for target, text, label in items:
-        if target == "email" or (target == "contact_id" and "email" not in sources):
+        if target == _hashed_target(sources):
             # trimmed and lower-cased for key and domain; "" stays missing
             keys = done.keys
             out["contact_key"] = keys.keys
