@@ -312,10 +312,10 @@ def _load_file(det: Detected, config: ClientConfig | None, engine: str | None, s
     # A big file's text work runs on two threads (see _text_work). The hashing, the longest
     # part, starts now: this thread first sorts out blank, footer and malformed rows.
     pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="kpikit")) if n >= _PARALLEL_ROWS else None
+    salt = config.salt if config is not None else ClientConfig.salt
     hashed = sources.get(_hashed_target(sources))
     early = None
     if pool is not None and hashed is not None and hashed.template is None:
-        salt = config.salt if config is not None else ClientConfig.salt
         early = _Hashing.start(pool, frame[str(hashed.positions[0])], salt)
 
     # Blank lines are not rows (pyarrow and pandas skip them too); say how many.
@@ -365,7 +365,7 @@ def _load_file(det: Detected, config: ClientConfig | None, engine: str | None, s
         "source_file": constant(raw.origin.name, len(body)),
         "source_row": pd.Series(pd.arrays.IntegerArray(body_lines, np.zeros(len(body), dtype=bool)), copy=False),
     }
-    out = _convert(fmt, sources, constants, body, v, config, lineage, pool, early, None if data.all() else data)
+    out = _convert(fmt, sources, constants, body, v, salt, lineage, pool, early, None if data.all() else data)
     if fmt.prepare is not None and not missing:
         out = fmt.prepare(out, {"file": file, "config": config, "preamble": raw.lines[: det.header_index]})
     if not missing:
@@ -535,7 +535,7 @@ def _convert(
     constants: dict[str, Any],
     body: pd.DataFrame,
     v: Validator,
-    config: ClientConfig | None,
+    salt: str,
     extra: dict[str, pd.Series] | None = None,
     pool: ThreadPoolExecutor | None = None,
     early: _Hashing | None = None,
@@ -546,7 +546,6 @@ def _convert(
     With a ``pool`` the text work runs on two threads; ``early`` is hashing already
     started on every row read, of which ``data`` marks the rows in ``body``.
     """
-    salt = config.salt if config is not None else ClientConfig.salt
     items: list[tuple[str, pd.Series, str]] = [(t, _text(body, s), s.header) for t, s in sources.items()]
     for t, value in constants.items():
         if t in sources:
