@@ -38,6 +38,7 @@ __all__ = [
     "UnknownFormatError",
     "CurrencyError",
     "ReportError",
+    "OptionError",
     "Problem",
 ]
 
@@ -201,3 +202,31 @@ class CurrencyError(DataError):
 
 class ReportError(KpikitError):
     """A report could not be produced for a client."""
+
+
+class OptionError(KpikitError, ValueError):
+    """A caller passed an option kpikit does not know (a period, a model, an outcome, a KPI).
+
+    Also a :class:`ValueError`, so code that guards a call with ``except ValueError`` keeps
+    working. ``allowed`` lists the values that would have worked; the message says them.
+
+    Examples
+    --------
+    >>> err = OptionError("period", "fortnight", ["D", "W", "M", "Q", "Y"])
+    >>> print(err)
+    column 'period': unknown period (expected one of ['D', 'W', 'M', 'Q', 'Y'], found 'fortnight'). Fix: pass one of the allowed values
+    >>> isinstance(err, ValueError), err.allowed
+    (True, ('D', 'W', 'M', 'Q', 'Y'))
+    """
+
+    def __init__(self, option: str, value: object, allowed, *, what: str | None = None, fix: str | None = None) -> None:
+        self.option = option
+        self.value = value
+        self.allowed = tuple(allowed)
+        super().__init__(
+            f"unknown {what or option}",
+            column=option,
+            expected=f"one of {list(self.allowed)}",
+            found=repr(value),
+            fix=fix or "pass one of the allowed values",
+        )

@@ -1,9 +1,9 @@
-"""Shared plumbing of the analysis views: result objects, JSON safety, escaped HTML.
+"""The one result base: every analysis view and every workshop scenario returns a :class:`Result`.
 
-Every view returns a frozen :class:`Result`. It holds pandas frames (never
-mutated after construction), renders itself in a notebook with every label
-escaped, converts to plain JSON-safe Python, and builds its chart lazily so
-importing the engine never imports altair.
+A result holds pandas frames (never mutated after construction), renders itself in a
+notebook with every label escaped (``_repr_html_``), converts to plain JSON-safe Python
+(``to_dict``) and to a table (``to_frame``), and builds its chart lazily so importing the
+engine never imports altair.
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-__all__ = ["Result", "json_safe", "records", "html_table"]
+from kpikit.core.fmt import html_table
 
-# Columns shown as percentages / money in HTML (display only; frames keep raw floats).
-_PCT_HINTS = ("rate", "ctr", "share", "low", "high", "match")
-_MONEY_HINTS = ("cost", "cpc", "cpm", "cac", "pipeline", "revenue", "spend", "amount")
+__all__ = ["Result", "json_safe", "records"]
 
 
 def json_safe(obj: Any) -> Any:
@@ -73,50 +71,6 @@ def json_safe(obj: Any) -> Any:
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A frame as a list of JSON-safe row dicts."""
     return json_safe(frame.to_dict(orient="records"))
-
-
-def _fmt(value: Any, column: str) -> str:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return "–"
-    if isinstance(value, float | np.floating):
-        if not math.isfinite(float(value)):
-            return "–"
-        col = column.lower()
-        if any(h in col for h in _PCT_HINTS) and abs(value) <= 1.5 and "cost" not in col:
-            # 0.04% must not print as 0.0%: small rates keep two significant digits.
-            return f"{value * 100:.2g}%" if 0 < abs(value) < 0.001 else f"{value:.1%}"
-        if any(h in col for h in _MONEY_HINTS) or col.startswith("cost_per"):
-            return f"{value:,.2f}"
-        if float(value).is_integer():
-            return f"{int(value):,}"
-        return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
-    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
-        return f"{int(value):,}"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
-
-
-def html_table(frame: pd.DataFrame, *, max_rows: int = 60) -> str:
-    """Render ``frame`` as an HTML table; every header and cell is escaped (names are untrusted).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> print(html_table(pd.DataFrame({"campaign": ["<b>x</b>"], "ctr": [0.0123]})))
-    <table class="kpikit-table"><thead><tr><th>campaign</th><th>ctr</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td><td>1.2%</td></tr></tbody></table>
-    """
-    cols = [str(c) for c in frame.columns]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    body = []
-    shown = frame.head(max_rows)
-    for row in shown.itertuples(index=False, name=None):
-        cells = "".join(f"<td>{html.escape(_fmt(v, c))}</td>" for v, c in zip(row, cols, strict=True))
-        body.append(f"<tr>{cells}</tr>")
-    more = ""
-    if len(frame) > max_rows:
-        more = f'<tr><td colspan="{len(cols)}">… {len(frame) - max_rows:,} more rows (use .to_frame())</td></tr>'
-    return f'<table class="kpikit-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}{more}</tbody></table>'
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
