@@ -17,6 +17,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import Executor, Future
 from pathlib import Path
 
 import nbformat
@@ -25,7 +26,7 @@ import pytest
 from kpikit.errors import ReportError
 from kpikit.report import client_dir, run_reports
 from kpikit.report.cli import main as report_main
-from kpikit.report.runner import ClientJob, run_client
+from kpikit.report.runner import ClientJob, ClientResult, run_client
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 TINY = FIXTURES / "tiny.ipynb"
@@ -35,7 +36,9 @@ def config(client: str) -> Path:
     return FIXTURES / "clients" / client / "client.yaml"
 
 
-@pytest.mark.parametrize("bad", ["../x", "..", "/etc", "a/b", "a\\b", "", ".hidden", "x" * 65, "ok/../../x"])
+@pytest.mark.parametrize(
+    "bad", ["../x", "..", "/etc", "a/b", "a\\b", "", ".hidden", "x" * 65, "ok/../../x", "acme\n", None]
+)
 def test_client_ids_that_escape_the_output_folder_are_refused(tmp_path, bad):
     with pytest.raises(ReportError, match="client id"):
         client_dir(tmp_path, bad)
@@ -196,3 +199,51 @@ def test_runs_on_a_dask_cluster(tmp_path):
         assert client.status == "running"  # a passed executor is the caller's: not shut down
     assert [r.status for r in batch.results] == ["ok", "ok"]
     assert all((tmp_path / c / "report.html").is_file() for c in ("ok1", "ok2"))
+
+
+class _RecordingExecutor(Executor):
+    """Records the jobs it is given and answers each with an ``ok`` result, running nothing."""
+
+    def __init__(self) -> None:
+        self.jobs: list[ClientJob] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        (job,) = args
+        self.jobs.append(job)
+        future: Future = Future()
+        future.set_result(ClientResult(client=job.client, status="ok", config=job.config))
+        return future
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_reuse_kernels_reaches_every_job(tmp_path, reuse):
+    executor = _RecordingExecutor()
+    run_reports([config("ok1"), config("ok2")], tmp_path, notebook=TINY, executor=executor, write_index=False,
+                reuse_kernels=reuse)  # fmt: skip
+    assert [job.reuse_kernel for job in executor.jobs] == [reuse, reuse]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fresh", [False, True], ids=["warm", "fresh-kernels"])
+def test_fresh_kernels_flag_starts_a_kernel_per_client(tmp_path, fresh):
+    # The tiny workbook, also recording the process id of the kernel that ran it.
+    nb = nbformat.read(TINY, as_version=4)
+    (cell,) = [c for c in nb.cells if "save_metrics(" in c.source]
+    assert '"python": sys.executable,' in cell.source
+    cell.source = cell.source.replace(
+        '"python": sys.executable,', '"python": sys.executable, "kernel_pid": os.getpid(),'
+    )
+    notebook = tmp_path / "pid.ipynb"
+    nbformat.write(nb, notebook)
+
+    out = tmp_path / "out"
+    args = [str(config("ok1")), str(config("ok2")), "--out", str(out), "--notebook", str(notebook), "--jobs", "1",
+            "--no-progress"]  # fmt: skip
+    assert report_main(args + (["--fresh-kernels"] if fresh else [])) == 0
+    pids = [json.loads((out / c / "metrics.json").read_text())["kernel_pid"] for c in ("ok1", "ok2")]
+    if fresh:
+        assert pids[0] != pids[1], "--fresh-kernels ran both clients in one kernel"
+    else:
+        # One worker keeps one warm kernel for both clients (namespace wiped in between).
+        assert pids[0] == pids[1], "without --fresh-kernels the worker's kernel should be reused"
+        assert json.loads((out / "ok2" / "metrics.json").read_text())["leaked"] == []

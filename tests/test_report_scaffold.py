@@ -42,7 +42,7 @@ def test_existing_client_is_never_overwritten(tmp_path, capsys):
     assert "Edited by hand" in (folder / "client.yaml").read_text()
 
 
-@pytest.mark.parametrize("bad", ["../escape", "/abs", "a b", "", "-lead"])
+@pytest.mark.parametrize("bad", ["../escape", "/abs", "a b", "", "-lead", "acme\n", "x" * 65])
 def test_bad_names_are_refused(tmp_path, bad):
     with pytest.raises(ConfigError, match="client id"):
         new_client(bad, tmp_path)

@@ -17,11 +17,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from kpikit.core.paths import workbook
 from kpikit.errors import ConfigError
 
 __all__ = ["main", "WORKBOOK", "prepare_notebook", "voila_command", "free_port"]
 
-WORKBOOK = Path(__file__).resolve().parents[2] / "workbooks" / "workshop.ipynb"
+WORKBOOK = workbook("workshop.ipynb")
 
 
 def free_port() -> int:

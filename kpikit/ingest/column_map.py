@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from kpikit.config import read_yaml_mapping
+from kpikit.core.paths import column_maps_dir
 from kpikit.errors import ConfigError
 from kpikit.ingest.formats import Format, ReadOptions
 from kpikit.model import DIMENSION_PREFIX, TABLES
@@ -47,7 +48,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _CHECK_LEVELS = ("error", "warn", "off")
 
 # Maps shipped with kpikit (repo checkout): tried by detection when a client folder has none.
-TEMPLATE_MAPS = Path(__file__).resolve().parents[2] / "templates" / "column_maps"
+TEMPLATE_MAPS = column_maps_dir()
 
 
 def load_column_map(path: str | os.PathLike) -> Format:

@@ -1,12 +1,16 @@
-"""Where the report workbook and templates live (the repository root, beside ``kpikit/``)."""
+"""Deprecated home of the report's file locations: use :mod:`kpikit.core.paths`.
+
+Kept only for importers outside ``kpikit/`` (``tests/test_report_book.py``,
+``tests/test_report_html.py``); delete it once they import from ``kpikit.core.paths``.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from kpikit.core.paths import REPORT_TEMPLATE_NAME, client_template, report_template_dir, templates_dir, workbook
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKBOOK = ROOT / "workbooks" / "report.ipynb"
-TEMPLATES = ROOT / "templates"
-REPORT_TEMPLATES = TEMPLATES / "report"
-REPORT_TEMPLATE_NAME = "kpikit_report"
-CLIENT_TEMPLATE = TEMPLATES / "client.yaml"
+__all__ = ["WORKBOOK", "TEMPLATES", "REPORT_TEMPLATES", "REPORT_TEMPLATE_NAME", "CLIENT_TEMPLATE"]
+
+WORKBOOK = workbook("report.ipynb")
+TEMPLATES = templates_dir()
+REPORT_TEMPLATES = report_template_dir()
+CLIENT_TEMPLATE = client_template()

@@ -33,8 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from kpikit.core.paths import REPORT_TEMPLATE_NAME, report_template_dir
 from kpikit.errors import ReportError
-from kpikit.report._paths import REPORT_TEMPLATE_NAME, REPORT_TEMPLATES
 
 __all__ = ["Branding", "export_html", "LOGO_MAX_BYTES"]
 
@@ -157,7 +157,7 @@ def export_html(nb: Any, branding: Branding | None = None, *, title: str | None 
         A self-contained HTML page: no script, no remote request.
     """
     branding = branding or Branding()
-    exporter = _exporter(str(REPORT_TEMPLATES), REPORT_TEMPLATE_NAME)
+    exporter = _exporter(str(report_template_dir()), REPORT_TEMPLATE_NAME)
     name = title or (f"{branding.client_name} report" if branding.client_name else "kpikit report")
     resources = {
         "metadata": {"name": name},

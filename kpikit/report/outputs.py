@@ -22,16 +22,14 @@ True
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from typing import Any
 
+from kpikit.core.names import CLIENT_ID_RULE, is_plain_id
 from kpikit.errors import ReportError
 from kpikit.report._io import atomic_write_bytes, atomic_write_text, write_json
 
 __all__ = ["save_metrics", "save_chart_svg", "save_chart_png", "chart_path"]
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
 def save_metrics(metrics: dict[str, Any], output_dir: str | os.PathLike) -> Path | None:
@@ -43,10 +41,9 @@ def save_metrics(metrics: dict[str, Any], output_dir: str | os.PathLike) -> Path
 
 def chart_path(name: str, output_dir: str | os.PathLike, suffix: str) -> Path:
     """``output_dir/charts/<name><suffix>``; ``name`` must be a plain file stem."""
-    if not _NAME.match(name):
-        raise ReportError(
-            "chart name must be letters, digits, '-' or '_'", found=repr(name), fix="e.g. 'cost_per_outcome'"
-        )
+    # Same rule as client ids: the stem becomes a file name and a link in report.html.
+    if not is_plain_id(name):
+        raise ReportError(f"chart name must be {CLIENT_ID_RULE}", found=repr(name), fix="e.g. 'cost_per_outcome'")
     folder = Path(output_dir) / "charts"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{name}{suffix}"

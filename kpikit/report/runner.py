@@ -52,7 +52,7 @@ Examples
 >>> client_dir("/tmp/out", "../escape")
 Traceback (most recent call last):
 ...
-kpikit.errors.ReportError: client id must be letters, digits, '-' or '_' (found '../escape'). Fix: use the client id from client.yaml, e.g. 'acme-industrial'
+kpikit.errors.ReportError: client id must be letters, digits, '-' or '_' (at most 64, starting with a letter or digit) (found '../escape'). Fix: use the client id from client.yaml, e.g. 'acme-industrial'
 """
 
 from __future__ import annotations
@@ -71,9 +71,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpikit.core.names import CLIENT_ID_RULE, is_plain_id
+from kpikit.core.paths import workbook
 from kpikit.errors import KpikitError, ReportError
 from kpikit.report._io import atomic_write_text, replace_dir, write_json
-from kpikit.report._paths import WORKBOOK
 from kpikit.report.redact import redact
 
 __all__ = [
@@ -95,7 +96,6 @@ DEFAULT_TIMEOUT = 600.0
 # The watchdog kills the kernel this long after the per-cell limit would have
 # fired, so a cell timeout (which nbclient reports precisely) normally wins.
 _WATCHDOG_GRACE = 5.0
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _STAGING_PREFIX = ".partial-"
 _MAX_MESSAGE = 2000
 
@@ -107,11 +107,11 @@ def client_dir(out_dir: str | os.PathLike, client: str) -> Path:
     ------
     ReportError
         if ``client`` is empty, absolute, contains a path separator or ``..``,
-        or otherwise is not a plain id (letters, digits, ``-``, ``_``).
+        or otherwise is not a plain id (:func:`kpikit.core.names.is_plain_id`).
     """
-    if not isinstance(client, str) or not _CLIENT_ID.match(client):
+    if not is_plain_id(client):
         raise ReportError(
-            "client id must be letters, digits, '-' or '_'",
+            f"client id must be {CLIENT_ID_RULE}",
             found=repr(client),
             fix="use the client id from client.yaml, e.g. 'acme-industrial'",
         )
@@ -626,7 +626,7 @@ def run_reports(
     from kpikit.report.kernels import resolve_kernel_name
 
     out = Path(out_dir).resolve()
-    nb_path = Path(notebook).resolve() if notebook else WORKBOOK
+    nb_path = Path(notebook).resolve() if notebook else workbook("report.ipynb")
     known = _read_notebook_parameters(nb_path)
     extra = dict(parameters or {})
     unknown = sorted(set(extra) - known)
@@ -642,7 +642,15 @@ def run_reports(
     kernel = resolve_kernel_name(kernel_name)
     if timeout is not None and not timeout > 0:
         raise ReportError("timeout must be a positive number of seconds", found=repr(timeout))
-    job_list = _jobs_for(clients, out, notebook=str(nb_path), kernel_name=kernel, timeout=timeout, parameters=extra)
+    job_list = _jobs_for(
+        clients,
+        out,
+        notebook=str(nb_path),
+        kernel_name=kernel,
+        timeout=timeout,
+        parameters=extra,
+        reuse_kernel=reuse_kernels,  # `kpikit report --fresh-kernels` arrives here as False
+    )
     out.mkdir(parents=True, exist_ok=True)
 
     own = executor is None

@@ -28,12 +28,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kpikit.core.names import CLIENT_ID_RULE, is_plain_id
+from kpikit.core.paths import client_template
 from kpikit.errors import ConfigError
-from kpikit.report._paths import CLIENT_TEMPLATE
 
 __all__ = ["new_client", "main"]
 
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 TARGET_ACCOUNTS_HEADER = "account_domain,account_name,tier\n"
 
 
@@ -50,7 +50,7 @@ def _quote(value: str) -> str:
 
 
 def new_client(
-    name: str, parent: str | os.PathLike = ".", *, display_name: str | None = None, template: Path = CLIENT_TEMPLATE
+    name: str, parent: str | os.PathLike = ".", *, display_name: str | None = None, template: Path | None = None
 ) -> Path:
     """Create ``parent/name/`` from the client template and return the folder.
 
@@ -63,18 +63,21 @@ def new_client(
     display_name : str, optional
         Name shown in reports; default derived from ``name`` ("acme-industrial"
         -> "Acme Industrial").
+    template : path, optional
+        Client template; default ``templates/client.yaml`` (:func:`kpikit.core.paths.client_template`).
 
     Raises
     ------
     ConfigError
         for an invalid id, or when the client folder already has a client.yaml.
     """
-    if not _CLIENT_ID.match(name or ""):
+    if not is_plain_id(name):
         raise ConfigError(
-            "client id must be letters, digits, '-' or '_'",
+            f"client id must be {CLIENT_ID_RULE}",
             found=repr(name),
             fix="e.g. `kpikit new-client acme-industrial`",
         )
+    template = client_template() if template is None else Path(template)
     folder = Path(parent) / name
     config = folder / "client.yaml"
     if config.exists():

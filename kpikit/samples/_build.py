@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from kpikit.config import ClientConfig
+from kpikit.core.paths import data_samples_dir
 from kpikit.errors import ConfigError
 from kpikit.model import ClientModel, conform
 from kpikit.privacy import hash_emails, pseudonymise
@@ -17,7 +18,7 @@ from kpikit.samples import writers
 from kpikit.samples._clients import CLIENTS, ClientSpec, ExportSpec
 from kpikit.samples._truth import SampleData, build
 
-DATA_SAMPLES = Path(__file__).resolve().parents[2] / "data_samples"
+DATA_SAMPLES = data_samples_dir()
 SAMPLE_CLIENTS: tuple[str, ...] = tuple(CLIENTS)
 KPIS = {"campaign_manager": "ctr", "head_of_digital": "clicks", "cmo": "pipeline"}
 

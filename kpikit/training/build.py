@@ -35,11 +35,12 @@ from pathlib import Path
 
 import nbformat
 
+from kpikit.core.paths import training_dir
 from kpikit.errors import KpikitError
 
 __all__ = ["VARIANTS", "SOURCE_DIR", "variant", "build", "main", "check_sources"]
 
-SOURCE_DIR = Path(__file__).resolve().parents[2] / "workbooks" / "training"
+SOURCE_DIR = training_dir()
 # variant -> cell tags it removes
 VARIANTS: dict[str, frozenset[str]] = {
     "trainee": frozenset({"solution"}),
