@@ -152,7 +152,7 @@ def test_loaded_file_renders_escaped():
 def test_key_codes_number_keys_in_order_of_first_appearance(keys):
     import numpy as np
 
-    from kpikit.ingest.loader import _key_codes
+    from kpikit.ingest.checks import _key_codes
     from kpikit.privacy import key_ints
 
     hexed = pd.Series([None if k is None else f"{hash(k) & (2**64 - 1):016x}" for k in keys], dtype="str")

@@ -5,9 +5,10 @@ Public names: :func:`load_client`, :func:`load_file`, :class:`LoadReport`
 :func:`neutralise_formulas` for extensions and writers.
 """
 
+from kpikit.ingest.client import load_client
 from kpikit.ingest.column_map import load_column_map
 from kpikit.ingest.formats import FORMATS, Format, ReadOptions, register_format
-from kpikit.ingest.loader import LoadedFile, inspect_file, load_client, load_file
+from kpikit.ingest.loader import LoadedFile, inspect_file, load_file
 from kpikit.ingest.report import FileReport, LoadReport
 from kpikit.ingest.safe import neutralise_formulas
 
