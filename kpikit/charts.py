@@ -9,6 +9,10 @@ by Vega, never as HTML.
 ``to_svg`` / ``to_png`` render offline through vl-convert (no CDN): use them
 for static reports (see /work/shared/TOOLCHAIN.md for what works offline).
 
+Axis titles and tooltips take a measure's words from :func:`kpikit.core.measures.label`
+and its d3 number format from its kind (:data:`D3_FORMATS`), so a chart names and
+rounds a figure the way the tables beside it do (:mod:`kpikit.core.fmt`).
+
 Examples
 --------
 >>> import pandas as pd
@@ -28,6 +32,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from kpikit.core.measures import kind_of, label
+
 __all__ = [
     "THEME",
     "PALETTE",
@@ -41,6 +47,7 @@ __all__ = [
     "cohort_chart",
     "to_svg",
     "to_png",
+    "D3_FORMATS",
 ]
 
 THEME = "kpikit"
@@ -51,6 +58,22 @@ _FLAG_COLORS = {
     "": "#7f7f7f",
 }
 _MAX_BARS = 25
+
+#: d3 number format per kpikit.core.fmt kind (Vega formats in the browser, so it cannot call ``fmt``).
+D3_FORMATS: dict[str, str] = {
+    "count": ",.0f",
+    "money": ",.2f",
+    "rate": ".2%",
+    "ratio": ",.1f",
+    "number": ",.1f",
+    "days": ",.0f",
+}
+# kpikit.core.fmt's rate rule as a Vega expression on ``datum.<field>``: one decimal from 10%, two from 0.1%,
+# two significant digits below (fmt's extra guard against printing 99.96% as 100.0% is left out).
+_RATE_EXPR = (
+    "abs(datum.{f}) >= 0.1 ? format(datum.{f}, '.1%') : abs(datum.{f}) >= 0.001 ? format(datum.{f}, '.2%')"
+    " : datum.{f} == 0 ? '0.0%' : format(datum.{f} * 100, '.2r') + '%'"
+)
 
 
 @alt.theme.register(THEME, enable=True)
@@ -78,19 +101,20 @@ def _clean(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
 
 def _data(frame: pd.DataFrame) -> alt.Data:
     """Inline values with NaN as null (altair's own serialiser writes NaN, which is not JSON)."""
-    from kpikit.analysis._base import records
+    from kpikit.core.result import records
 
     return alt.Data(values=records(frame))
 
 
 def _tips(frame: pd.DataFrame) -> list[alt.Tooltip]:
+    """One tooltip line per column: the measure's label, and its kind's d3 format (4 significant digits if none)."""
     tips = []
     for c in frame.columns:
-        kind = frame[c].dtype.kind
-        if kind in "fiu":
-            tips.append(alt.Tooltip(f"{c}:Q", format=",.4~r"))
+        if frame[c].dtype.kind in "fiu":
+            fmt = D3_FORMATS.get(kind_of(c) or "", ",.4~r")
+            tips.append(alt.Tooltip(f"{c}:Q", format=fmt, title=label(c)))
         else:
-            tips.append(alt.Tooltip(f"{c}:N"))
+            tips.append(alt.Tooltip(f"{c}:N", title=label(c)))
     return tips
 
 
@@ -131,13 +155,13 @@ def funnel_chart(frame: pd.DataFrame, by: str | None = None) -> alt.Chart:
     bars = base.mark_bar()
     # The first stage has no step rate: no label rather than "null".
     text = (
-        base.transform_calculate(label="isValid(datum.step_rate) ? format(datum.step_rate, '.1%') : ''")
+        base.transform_calculate(label=f"isValid(datum.step_rate) ? {_RATE_EXPR.format(f='step_rate')} : ''")
         .mark_text(align="left", dx=4, fontSize=10)
         .encode(text="label:N")
     )
     chart = (bars + text).properties(width=380, height=alt.Step(24))
     if by:
-        chart = chart.facet(row=alt.Row(f"{by}:N", title=by))
+        chart = chart.facet(row=alt.Row(f"{by}:N", title=label(by)))
     return chart.properties(title="Funnel: count per stage, step conversion labelled")
 
 
@@ -156,7 +180,7 @@ def cost_chart(frame: pd.DataFrame, by: str | None = None, real_outcome: str = "
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("cost_per_real_outcome:Q", title=f"cost per {real_outcome}"),
+            x=alt.X("cost_per_real_outcome:Q", title=label(f"cost_per_{real_outcome}")),
             color=alt.Color("status:N", title="status"),
             tooltip=_tips(data),
         )
@@ -166,7 +190,8 @@ def cost_chart(frame: pd.DataFrame, by: str | None = None, real_outcome: str = "
         .mark_rule(color="#222222")
         .encode(y=y, x="cost_per_real_outcome_low:Q", x2="cost_per_real_outcome_high:Q")
     )
-    return (bars + err).properties(width=420, height=alt.Step(22), title=f"Cost per {real_outcome} (95% interval)")
+    title = label(f"cost_per_{real_outcome}").capitalize()
+    return (bars + err).properties(width=420, height=alt.Step(22), title=f"{title} (95% interval)")
 
 
 def vanity_chart(frame: pd.DataFrame, by: str = "campaign", vanity: str = "ctr") -> alt.Chart:
@@ -182,8 +207,8 @@ def vanity_chart(frame: pd.DataFrame, by: str = "campaign", vanity: str = "ctr")
         alt.Chart(_data(data))
         .mark_point(filled=True, size=90)
         .encode(
-            x=alt.X(f"{vanity}:Q", title=vanity, scale=alt.Scale(zero=False)),
-            y=alt.Y(f"{value_col}:Q", title=(value_col or "").replace("_", " "), scale=alt.Scale(zero=False)),
+            x=alt.X(f"{vanity}:Q", title=label(vanity), scale=alt.Scale(zero=False)),
+            y=alt.Y(f"{value_col}:Q", title=label(value_col or ""), scale=alt.Scale(zero=False)),
             color=alt.Color("flag:N", scale=alt.Scale(domain=domain, range=list(_FLAG_COLORS.values())), title=None),
             tooltip=_tips(data),
         )
@@ -201,7 +226,7 @@ def vanity_chart(frame: pd.DataFrame, by: str = "campaign", vanity: str = "ctr")
             alt.Chart(pd.DataFrame({"y": [float(np.median(ys))]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
         )
     return alt.layer(*layers).properties(
-        width=420, height=300, title=f"Vanity ({vanity}) vs value: top-left of the quadrant is what pays"
+        width=420, height=300, title=f"Vanity ({label(vanity)}) vs value: top-left of the quadrant is what pays"
     )
 
 
@@ -240,7 +265,7 @@ def alignment_chart(series: pd.DataFrame, outcome: str) -> alt.Chart:
             strokeDash=alt.StrokeDash("is_outcome:N", legend=None, sort="descending"),
             tooltip=_tips(data[["period", "measure", "value"]]),
         )
-        .properties(width=460, height=240, title=f"KPIs vs {outcome} per period")
+        .properties(width=460, height=240, title=f"KPIs vs {label(outcome)} per period")
     )
 
 
@@ -251,7 +276,7 @@ def key_accounts_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(_data(data))
         .mark_bar()
         .encode(
-            x=alt.X("pipeline_per_visit:Q", title="pipeline per visit"),
+            x=alt.X("pipeline_per_visit:Q", title=label("pipeline_per_visit")),
             y=alt.Y("group:N", title=None),
             color=alt.Color("group:N", legend=None),
             tooltip=_tips(data),
@@ -267,7 +292,7 @@ def match_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(_data(g))
         .mark_bar()
         .encode(
-            x=alt.X("spend:Q", title="spend"),
+            x=alt.X("spend:Q", title=label("cost")),
             y=alt.Y("status:N", title=None),
             tooltip=_tips(g),
         )

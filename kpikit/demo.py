@@ -15,6 +15,7 @@ from pathlib import Path
 
 def _load_summary(config: Path) -> str:
     from kpikit import load_client
+    from kpikit.core.fmt import fmt
 
     model = load_client(config)
     report = model.load_report.to_dict()
@@ -30,7 +31,7 @@ def _load_summary(config: Path) -> str:
     currency = model.config.currency
     return (
         f"  {model.config.client:<12} {len(files)} files, {read:,} rows read, {loaded:,} loaded, dropped: {why}; "
-        f"spend {spend:,.2f} {currency}; {len(model.contacts):,} contacts, {len(model.deals):,} deals"
+        f"spend {fmt(spend, 'money', currency)}; {len(model.contacts):,} contacts, {len(model.deals):,} deals"
     )
 
 

@@ -46,6 +46,7 @@ from typing import Any
 
 import pandas as pd
 
+from kpikit.core.measures import STAGES
 from kpikit.errors import Problem, ValidationError
 
 __all__ = [
@@ -61,7 +62,6 @@ __all__ = [
 
 # Funnel stages a contact or deal can reach, in order. The dates live in the
 # contacts table (``<stage>_date``) and the deals table (created/close dates).
-STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
 DIMENSION_PREFIX = "dim_"
 
 

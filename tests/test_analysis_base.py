@@ -1,7 +1,5 @@
 import json
-import math
 
-import numpy as np
 import pandas as pd
 import pytest
 from analysis_fixtures import XSS, tiny_model
@@ -16,7 +14,6 @@ from kpikit.analysis import (
     metrics,
     vanity_vs_value,
 )
-from kpikit.analysis._base import html_table, json_safe
 from kpikit.model import ClientModel, conform
 
 VIEWS = {
@@ -68,25 +65,3 @@ def test_metrics_of_empty_model():
     m = metrics(ClientModel())
     assert m["totals"]["spend"] == 0.0 and m["totals"]["ctr"] is None and m["attribution"] is None
     assert m["cost_per_stage"]["lead"] is None
-
-
-def test_json_safe_types():
-    out = json_safe({"i": np.int32(2), "f": np.float32(0.5), "inf": float("inf"), "na": pd.NA, "nat": pd.NaT,
-                     "b": np.bool_(True), "ts": pd.Timestamp("2024-01-02 10:00"), "arr": np.array([1.0, np.nan])})  # fmt: skip
-    assert out == {"i": 2, "f": 0.5, "inf": None, "na": None, "nat": None, "b": True, "ts": "2024-01-02T10:00:00",
-                   "arr": [1.0, None]}  # fmt: skip
-    assert type(out["i"]) is int and type(out["b"]) is bool
-
-
-def test_html_table_formats_and_truncates():
-    f = pd.DataFrame({"campaign": [f"c{i}" for i in range(70)], "cost": [1234.5] * 70, "ctr": [0.0123] * 70,
-                      "missing": [math.nan] * 70})  # fmt: skip
-    html = html_table(f)
-    assert "1,234.50" in html and "1.2%" in html and "–" in html and "10 more rows" in html
-
-
-@pytest.mark.parametrize(
-    "value, text", [(0.000417, "0.042%"), (0.0000012, "0.00012%"), (0.012, "1.2%"), (0.0, "0.0%"), (0.5, "50.0%")]
-)
-def test_small_rates_keep_significant_digits(value, text):
-    assert html_table(pd.DataFrame({"cumulative_rate": [value]})).count(f">{text}<") == 1

@@ -50,7 +50,7 @@ def test_vanity_kpis_are_the_ones_teams_are_paid_on():
 @pytest.mark.parametrize(
     "column, kind",
     [("ctr_low", "rate"), ("cost_per_real_outcome_high", "money"), ("contact_win_rate", "rate"),
-     ("spend_match_rate", "rate"), ("pipeline", "money"), ("lead", "count"), ("campaign", None)],
+     ("spend_match_rate", "rate"), ("spend_matched", "money"), ("contacts_matched", "rate"), ("pipeline", "money"), ("lead", "count"), ("campaign", None)],
 )  # fmt: skip
 def test_kind_of_derived_columns(column, kind):
     assert kind_of(column) == kind

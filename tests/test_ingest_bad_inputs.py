@@ -75,7 +75,9 @@ CASES: dict[str, tuple[type[KpikitError], tuple[str, ...]]] = {
 
 
 def _cases() -> list[str]:
-    return sorted(p.name for p in BAD.iterdir() if not p.name.endswith(".map.yaml") and p.name != "README.md")
+    # corpus/ holds hand-written real-format exports, each checked by its own tests/test_ingest_corpus_*.py.
+    skip = {"README.md", "corpus"}
+    return sorted(p.name for p in BAD.iterdir() if not p.name.endswith(".map.yaml") and p.name not in skip)
 
 
 def _load(path: Path):

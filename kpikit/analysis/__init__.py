@@ -17,11 +17,14 @@ view                       module
 :func:`segment_table`      :mod:`kpikit.analysis.segments` (the shared aggregate)
 =========================  =====================================================
 
+Statistics the workshop calls rather than re-implements: :func:`rank_agreement` (how far a
+vanity ranking agrees with the value ranking, :mod:`kpikit.analysis.vanity`) and
+:func:`fit_response_curves` (diminishing returns of weekly spend, :mod:`kpikit.analysis.response`).
+
 For interactive use, build :func:`segment_table` once and recompute views from it with the
 pure functions :func:`cost_table` and :func:`funnel_table` (milliseconds on small aggregates).
 """
 
-from kpikit.analysis._prepare import to_reporting_currency
 from kpikit.analysis.alignment import ALIGNMENT_KPIS, AlignmentResult, kpi_alignment
 from kpikit.analysis.attribution import ATTRIBUTION_MODELS, AttributionResult, attribution
 from kpikit.analysis.costs import OUTCOMES, CostResult, cost_per_outcome, cost_table
@@ -29,9 +32,11 @@ from kpikit.analysis.funnel import FunnelResult, funnel, funnel_table
 from kpikit.analysis.joins import MatchResult, match_campaigns, normalise_names
 from kpikit.analysis.key_accounts import KeyAccountResult, key_accounts
 from kpikit.analysis.metrics import SCHEMA_VERSION, metrics
+from kpikit.analysis.response import ResponseCurve, fit_response_curves
 from kpikit.analysis.segments import segment_table
 from kpikit.analysis.stats import cost_per_outcome_interval, wilson_interval
-from kpikit.analysis.vanity import VANITY_KPIS, VanityResult, vanity_vs_value
+from kpikit.analysis.vanity import VANITY_KPIS, RankAgreement, VanityResult, rank_agreement, vanity_vs_value
+from kpikit.core.money import to_reporting_currency
 
 __all__ = [
     "ALIGNMENT_KPIS",
@@ -45,11 +50,14 @@ __all__ = [
     "FunnelResult",
     "KeyAccountResult",
     "MatchResult",
+    "RankAgreement",
+    "ResponseCurve",
     "VanityResult",
     "attribution",
     "cost_per_outcome",
     "cost_per_outcome_interval",
     "cost_table",
+    "fit_response_curves",
     "funnel",
     "funnel_table",
     "key_accounts",
@@ -57,6 +65,7 @@ __all__ = [
     "match_campaigns",
     "metrics",
     "normalise_names",
+    "rank_agreement",
     "segment_table",
     "to_reporting_currency",
     "vanity_vs_value",

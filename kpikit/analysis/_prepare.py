@@ -21,19 +21,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpikit.analysis.joins import (
-    _domain_unique,
     _normalise_unique,
-    _on_uniques,
     map_keys,
-    normalise_domains,
     normalise_names,
 )
+from kpikit.core.measures import STAGES
+from kpikit.core.names import normalise_domains, on_uniques
 from kpikit.errors import CurrencyError
-from kpikit.model import STAGES
 from kpikit.privacy import key_ints
-
-CONTACT_STAGES = STAGES  # lead, mql, sql, opportunity, won
-NOT_SET = "(not set)"
 
 
 @dataclass
@@ -99,41 +94,6 @@ def check_currency(model) -> str:
     if found:
         return next(iter(found))
     return target or ""
-
-
-def to_reporting_currency(model):
-    """A copy of ``model`` with spend and deal money converted to the config's currency.
-
-    Uses ``config.fx_rates`` (units of the reporting currency per unit of the
-    other). For in-memory models (``kpikit.samples.sample_model`` keeps raw
-    currencies); ``kpikit.load_client`` already does this.
-
-    Raises
-    ------
-    CurrencyError
-        when a currency has no rate, listing each one.
-    """
-    config = model.config
-    target = config.currency
-    changes = {}
-    for table, money in (("spend", "cost"), ("deals", "amount")):
-        frame = getattr(model, table)
-        if not len(frame):
-            continue
-        curs = frame["currency"].fillna(target)
-        rates = {c: config.rate(c) for c in curs.unique().tolist()}
-        missing = sorted(c for c, r in rates.items() if r is None)
-        if missing:
-            raise CurrencyError(
-                f"no exchange rate for {', '.join(missing)} in the {table} table",
-                column="currency",
-                expected=f"fx_rates for every currency other than {target}",
-                found=repr(missing),
-                fix=f"add e.g. `fx_rates: {{{missing[0]}: 1.0}}` (units of {target} per 1 {missing[0]}) to the config",
-            )
-        factor = curs.map(rates).astype("float64")
-        changes[table] = frame.assign(**{money: frame[money] * factor.to_numpy(), "currency": target})
-    return model.replace(**changes) if changes else model
 
 
 def _spellings(raw: pd.Series, weight=None, cmap: dict | None = None, codes_out: list | None = None):
@@ -214,7 +174,7 @@ def _prepare(model) -> Prepared:
     currency = check_currency(model)
     config = getattr(model, "config", None)
     funnel_cfg = getattr(config, "funnel", None)
-    stages = tuple(getattr(funnel_cfg, "stages", ("impressions", "clicks", *CONTACT_STAGES)))
+    stages = tuple(getattr(funnel_cfg, "stages", ("impressions", "clicks", *STAGES)))
     real_outcome = str(getattr(funnel_cfg, "real_outcome", "opportunity"))
     notes: list[str] = []
     if config is not None and currency and getattr(config, "currency", currency) != currency:
@@ -287,7 +247,7 @@ def _prepare(model) -> Prepared:
     # Monotone reached flags: a later stage implies the earlier ones.
     reached = {}
     later = np.zeros(len(c), dtype=bool)
-    for s in reversed(CONTACT_STAGES):
+    for s in reversed(STAGES):
         later = later | ~pd.isna(dates[s])
         reached[s] = later.copy()
     reached["lead"] = np.ones(len(c), dtype=bool)
@@ -304,14 +264,14 @@ def _prepare(model) -> Prepared:
         name_to_dom = {n: d for n, d in zip(t_name, t_dom, strict=True) if isinstance(n, str) and isinstance(d, str)}
 
         def by_domain(u: pd.Series) -> pd.Series:
-            dom = _domain_unique(u)
+            dom = normalise_domains(u)
             return dom.where(dom.isin(dom_set))
 
         def by_name(u: pd.Series) -> pd.Series:
             return _normalise_unique(u).map(name_to_dom).astype("str")
 
-        c_account = _on_uniques(c["company_domain"], by_domain).fillna(_on_uniques(c["company"], by_name))
-        d_account = _on_uniques(d["account_domain"], by_domain).fillna(_on_uniques(d["account"], by_name))
+        c_account = on_uniques(c["company_domain"], by_domain).fillna(on_uniques(c["company"], by_name))
+        d_account = on_uniques(d["account_domain"], by_domain).fillna(on_uniques(d["account"], by_name))
         if len(d) and len(c):
             via = pd.Series(pd.array(c_account, dtype="str").take(cidx, allow_fill=True), index=d.index)
             d_account = d_account.fillna(via)
@@ -319,8 +279,8 @@ def _prepare(model) -> Prepared:
     contacts = c.assign(
         _ckey=ckey,
         _account=c_account,
-        **{f"_d_{s}": dates[s] for s in CONTACT_STAGES},
-        **{f"_r_{s}": reached[s] for s in CONTACT_STAGES},
+        **{f"_d_{s}": dates[s] for s in STAGES},
+        **{f"_r_{s}": reached[s] for s in STAGES},
     )
     deals = d.assign(
         _ckey=dkey,
@@ -346,7 +306,7 @@ def _prepare(model) -> Prepared:
     last_close = d["close_date"][closed].max()
     candidates = (spend["date"].max(), c["created_date"].max(), d["created_date"].max(), last_close)
     ends = [x for x in candidates if pd.notna(x)]
-    for s in CONTACT_STAGES[1:]:
+    for s in STAGES[1:]:
         m = contacts[f"_d_{s}"].max() if len(contacts) else pd.NaT
         if pd.notna(m):
             ends.append(m)

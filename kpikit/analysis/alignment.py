@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpikit.analysis._base import Result, records
 from kpikit.analysis._prepare import prepare
 from kpikit.analysis.costs import OUTCOMES, cost_table
 from kpikit.analysis.segments import segment_table
 from kpikit.analysis.vanity import VANITY_KPIS
+from kpikit.core.result import Result, records
 
 __all__ = ["kpi_alignment", "AlignmentResult", "ALIGNMENT_KPIS", "kpi_series"]
 

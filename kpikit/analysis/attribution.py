@@ -41,9 +41,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpikit.analysis._base import Result, json_safe, records
-from kpikit.analysis._prepare import CONTACT_STAGES, NOT_SET, prepare
+from kpikit.analysis._prepare import prepare
 from kpikit.analysis.stats import MIN_MARKOV_CONVERSIONS
+from kpikit.core.measures import STAGES
+from kpikit.core.names import NOT_SET
+from kpikit.core.result import Result, json_safe, records
 from kpikit.errors import KpikitError
 
 __all__ = [
@@ -136,10 +138,10 @@ def _cutoff(dates: np.ndarray) -> np.ndarray:
 def build_paths(model, outcome: str | None = None) -> Paths:
     """Sort touchpoints into per-contact paths cut at each contact's conversion day."""
     p = prepare(model)
-    outcome = outcome or (p.real_outcome if p.real_outcome in CONTACT_STAGES else "won")
-    if outcome not in CONTACT_STAGES:
+    outcome = outcome or (p.real_outcome if p.real_outcome in STAGES else "won")
+    if outcome not in STAGES:
         raise KpikitError("attribution needs a contact stage", column="outcome", found=repr(outcome),
-                          expected=f"one of {list(CONTACT_STAGES)}")  # fmt: skip
+                          expected=f"one of {list(STAGES)}")  # fmt: skip
     c = p.contacts
     tp = model.touchpoints
     n_c = len(c)

@@ -13,40 +13,54 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from kpikit.core.fmt import fmt
+
 __all__ = ["main", "format_text"]
 
 
-def _money(x: Any, cur: str) -> str:
-    return "–" if x is None else f"{x:,.2f} {cur}"
-
-
-def _pct(x: Any) -> str:
-    return "–" if x is None else f"{x:.2%}"
-
-
 def format_text(m: dict[str, Any]) -> str:
-    """A short plain-text summary of a metrics document."""
+    """A short plain-text summary of a metrics document (numbers printed by :func:`kpikit.core.fmt.fmt`).
+
+    Examples
+    --------
+    >>> doc = {"currency": "EUR", "client": {"name": "Acme"},
+    ...        "totals": {"spend": 1234.5, "impressions": 100000, "clicks": 1190, "ctr": 0.0119},
+    ...        "cost_per_stage": {}, "match": {"spend_match_rate": 0.5, "contact_match_rate": None},
+    ...        "real_outcome_cost": {"stage": "won", "cost_per": None, "low": None, "high": None, "status": "no data"},
+    ...        "vanity": {"vanity": "ctr", "outcome": "won", "kendall_tau": None, "rows": []}, "warnings": []}
+    >>> format_text(doc).splitlines()[2:4]
+    ['spend        EUR 1,234.50', 'impressions  100,000   clicks 1,190   CTR 1.19%']
+    """
     cur = m["currency"]
+
+    def money(x: Any) -> str:
+        return fmt(x, "money", cur)
+
+    def rate(x: Any) -> str:
+        return fmt(x, "rate")
+
     t = m["totals"]
     name = (m.get("client") or {}).get("name") or "client"
     lines = [f"{name}: headline metrics ({cur})", ""]
-    lines.append(f"spend        {_money(t['spend'], cur)}")
-    lines.append(f"impressions  {t['impressions']:,}   clicks {t['clicks']:,}   CTR {_pct(t['ctr'])}")
+    lines.append(f"spend        {money(t['spend'])}")
+    lines.append(
+        f"impressions  {fmt(t['impressions'], 'count')}   clicks {fmt(t['clicks'], 'count')}   CTR {rate(t['ctr'])}"
+    )
     lines.append("")
     lines.append(f"{'stage':<14}{'count':>10}{'cost per':>18}")
     for s, cost in m["cost_per_stage"].items():
         if s == "cac":
             continue
-        n = t.get(s)
-        lines.append(f"{s:<14}{'–' if n is None else f'{n:,}':>10}{_money(cost, cur):>18}")
-    lines.append(f"{'CAC':<14}{'':>10}{_money(m['cost_per_stage'].get('cac'), cur):>18}")
+        lines.append(f"{s:<14}{fmt(t.get(s), 'count'):>10}{money(cost):>18}")
+    lines.append(f"{'CAC':<14}{'':>10}{money(m['cost_per_stage'].get('cac')):>18}")
     r = m["real_outcome_cost"]
-    lines += ["", f"real outcome ({r['stage']}): {_money(r['cost_per'], cur)} each "
-              f"[{_money(r['low'], cur)} – {_money(r['high'], cur)}], status: {r['status']}"]  # fmt: skip
+    lines += ["", f"real outcome ({r['stage']}): {money(r['cost_per'])} each "
+              f"[{money(r['low'])} – {money(r['high'])}], status: {r['status']}"]  # fmt: skip
     mt = m["match"]
-    lines.append(f"match rate: {_pct(mt['spend_match_rate'])} of spend, {_pct(mt['contact_match_rate'])} of contacts")
+    lines.append(f"match rate: {rate(mt['spend_match_rate'])} of spend, {rate(mt['contact_match_rate'])} of contacts")
     v = m["vanity"]
     tau = v["kendall_tau"]
+    # A rank correlation is no kind of fmt (one decimal would hide it): two signed decimals, as the notes print it.
     lines += ["", f"vanity ({v['vanity']}) vs value ({v['outcome']}): Kendall tau "
               f"{'–' if tau is None else f'{tau:+.2f}'}"]  # fmt: skip
     for row in v["rows"]:
@@ -54,10 +68,10 @@ def format_text(m: dict[str, Any]) -> str:
             lines.append(f"  {row.get('campaign')}: {row['flag']}")
     a = m.get("attribution")
     if a:
-        lines += ["", f"attribution of {a['conversions']:,} {a['outcome']} conversions:"]
+        lines += ["", f"attribution of {fmt(a['conversions'], 'count')} {a['outcome']} conversions:"]
         for model, credits in a["models"].items():
             top = sorted(credits.items(), key=lambda kv: -(kv[1]["conversions"] or 0))[:3]
-            lines.append(f"  {model:<11} " + ", ".join(f"{ch} {c['conversions']:.1f}" for ch, c in top))
+            lines.append(f"  {model:<11} " + ", ".join(f"{ch} {fmt(c['conversions'], 'number')}" for ch, c in top))
     if m["warnings"]:
         lines += ["", "notes:"] + [f"  - {w}" for w in m["warnings"]]
     return "\n".join(lines)

@@ -15,37 +15,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpikit.analysis._base import Result, json_safe, records
 from kpikit.analysis._prepare import prepare
 from kpikit.analysis.segments import SEGMENT_MEASURES, segment_table
-from kpikit.analysis.stats import MIN_OUTCOMES, cost_per_outcome_interval, safe_divide, wilson_interval
+from kpikit.analysis.stats import MIN_OUTCOMES, cost_per_outcome_interval, wilson_interval
+from kpikit.core.measures import MEASURES, Measure, safe_divide
+from kpikit.core.measures import OUTCOMES as OUTCOME_NAMES
+from kpikit.core.result import Result, json_safe, records
 
-__all__ = ["OUTCOMES", "Outcome", "cost_per_outcome", "cost_table", "CostResult", "STATUS"]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A countable business outcome: its column in the segment table and what it means."""
-
-    name: str
-    label: str
-    description: str
+__all__ = ["OUTCOMES", "cost_per_outcome", "cost_table", "CostResult", "STATUS"]
 
 
-#: Outcomes a cost can be computed for (name -> definition). ``key_account``
-#: counts distinct target accounts engaged; ``customers`` distinct won accounts.
-OUTCOMES: dict[str, Outcome] = {
-    o.name: o
-    for o in (
-        Outcome("lead", "lead", "contacts created (or reported_leads without a CRM)"),
-        Outcome("mql", "MQL", "contacts that reached marketing-qualified (or a later stage)"),
-        Outcome("sql", "SQL", "contacts that reached sales-qualified (or a later stage)"),
-        Outcome("opportunity", "opportunity", "deals created (contacts reaching opportunity when there are no deals)"),
-        Outcome("won", "won deal", "deals won (or reported_outcomes without a CRM, when the real outcome is won)"),
-        Outcome("customers", "new customer", "distinct accounts with a won deal: CAC's denominator"),
-        Outcome("key_account", "key account engaged", "distinct target accounts with at least one contact"),
-    )
-}
+#: Outcomes a cost can be computed for (name -> its measure in :data:`kpikit.core.measures.MEASURES`).
+#: ``key_account`` counts distinct target accounts engaged; ``customers`` distinct won accounts.
+OUTCOMES: dict[str, Measure] = {name: MEASURES[name] for name in OUTCOME_NAMES}
 
 #: Status of a segment's cost per real outcome.
 STATUS = {

@@ -20,10 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpikit.analysis._base import Result, records
-from kpikit.analysis._prepare import CONTACT_STAGES, NOT_SET, prepare
+from kpikit.analysis._prepare import prepare
 from kpikit.analysis.segments import SEGMENT_MEASURES, _from_dates, segment_table
 from kpikit.analysis.stats import safe_divide, wilson_interval
+from kpikit.core.fmt import fmt
+from kpikit.core.measures import STAGES
+from kpikit.core.names import NOT_SET
+from kpikit.core.result import Result, records
 
 __all__ = ["funnel", "funnel_table", "FunnelResult", "stage_times", "cohorts"]
 
@@ -97,7 +100,7 @@ def _stage_times(p) -> pd.DataFrame:
         return pd.DataFrame(
             columns=["from_stage", "to_stage", "n", "median_days", "p25_days", "p75_days", "n_negative"]
         )
-    measured = [s for s in CONTACT_STAGES if c[f"_d_{s}"].notna().any()]
+    measured = [s for s in STAGES if c[f"_d_{s}"].notna().any()]
     configured = [s for s in measured if s in p.stages]
     if len(configured) >= 2:  # the client's own stages, when it names at least two contact stages
         measured = configured
@@ -145,15 +148,15 @@ def cohorts(model, freq: str = "M", confidence: float = 0.95) -> pd.DataFrame:
 
 def _cohorts(p, freq: str, confidence: float) -> pd.DataFrame:
     c = p.contacts
-    cols = ["cohort", "leads", *CONTACT_STAGES[1:], "rate", "rate_low", "rate_high", "age_days", "mature"]
+    cols = ["cohort", "leads", *STAGES[1:], "rate", "rate_low", "rate_high", "age_days", "mature"]
     if len(c) == 0:
         return pd.DataFrame(columns=cols)
     lab = _from_dates(c["created_date"].to_numpy(), freq)
-    df = pd.DataFrame({"cohort": lab, **{s: c[f"_r_{s}"].to_numpy() for s in CONTACT_STAGES[1:]}})
-    g = df.groupby("cohort", observed=True).agg(leads=("mql", "size"), **{s: (s, "sum") for s in CONTACT_STAGES[1:]})
+    df = pd.DataFrame({"cohort": lab, **{s: c[f"_r_{s}"].to_numpy() for s in STAGES[1:]}})
+    g = df.groupby("cohort", observed=True).agg(leads=("mql", "size"), **{s: (s, "sum") for s in STAGES[1:]})
     g = g.reset_index()
     g["cohort"] = g["cohort"].astype("str")
-    outcome = p.real_outcome if p.real_outcome in CONTACT_STAGES else "won"
+    outcome = p.real_outcome if p.real_outcome in STAGES else "won"
     k = g[outcome].to_numpy(dtype="float64")
     n = g["leads"].to_numpy(dtype="float64")
     g["rate"] = safe_divide(k, n)
@@ -282,7 +285,7 @@ def funnel(model, by=None, period=None, *, confidence: float = 0.95) -> FunnelRe
         immature = coh.loc[~coh["mature"].astype(bool), "cohort"].tolist()
         notes.append(
             f"Cohort(s) {', '.join(immature[-3:])}{' and earlier' if len(immature) > 3 else ''} are not mature: "
-            f"leads take up to {coh.attrs.get('maturity_days', float('nan')):.0f} days to reach {p.real_outcome}, "
+            f"leads take up to {fmt(coh.attrs.get('maturity_days'), 'days')} to reach {p.real_outcome}, "
             "so their rate will still rise."
         )
     if len(times) and times["n_negative"].sum():

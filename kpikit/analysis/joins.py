@@ -29,7 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpikit.analysis._base import Result, html_table, json_safe
+from kpikit.core.fmt import fmt, html_table
+from kpikit.core.names import normalise_domains, on_uniques
+from kpikit.core.result import Result, json_safe
 
 __all__ = ["normalise_names", "normalise_domains", "match_campaigns", "MatchResult", "PLATFORM_PREFIXES"]
 
@@ -46,14 +48,6 @@ _PREFIX_RE = (
 _SEP_RE = r"[\s_\-]+"
 
 
-def _on_uniques(values: pd.Series, fn) -> pd.Series:
-    """Apply a text transform to the distinct values only, then spread back (Arrow take, no Python loop)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    out = fn(pd.Series(uniques, dtype="str"))
-    arr = pd.array(out, dtype="str")
-    return pd.Series(arr.take(codes, allow_fill=True), index=values.index)
-
-
 def _normalise_unique(u: pd.Series) -> pd.Series:
     u = u.str.normalize("NFKC").str.strip().str.lower()
     u = u.str.replace(_PREFIX_RE, "", regex=True).str.replace(_SEP_RE, " ", regex=True).str.strip()
@@ -66,30 +60,7 @@ def normalise_names(names: pd.Series) -> pd.Series:
     Works on the distinct values only, so a million rows with a few hundred
     names cost a few hundred regex calls.
     """
-    return _on_uniques(names, _normalise_unique)
-
-
-def _domain_unique(u: pd.Series) -> pd.Series:
-    s = u.str.strip().str.lower()
-    # Most values are bare domains already: run the regexes only on those that need them.
-    needs = s.str.contains(r"[/:?#]|^www\.", regex=True).fillna(False).astype(bool)
-    if needs.any():
-        t = s[needs].str.replace(r"^[a-z]+://", "", regex=True).str.replace(r"^www\.", "", regex=True)
-        s = s.copy()
-        s[needs] = t.str.replace(r"[/:?#].*$", "", regex=True)
-    return s.where(s != "")
-
-
-def normalise_domains(domains: pd.Series) -> pd.Series:
-    """Lower-case web domains without scheme, ``www.``, path or port.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> normalise_domains(pd.Series(["https://www.Acme.com/about", "acme.com", " "])).tolist()
-    ['acme.com', 'acme.com', nan]
-    """
-    return _on_uniques(domains, _domain_unique)
+    return on_uniques(names, _normalise_unique)
 
 
 def map_keys(keys: pd.Series, campaign_map: dict[str, str] | None) -> pd.Series:
@@ -131,12 +102,13 @@ class MatchResult(Result):
                     "unmatched CRM campaign names",
                     "campaigns with spend but no outcomes",
                 ],
+                # Rates and counts in one column: formatted here, html_table escapes the text.
                 "value": [
-                    _pct(s["spend_match_rate"]),
-                    _pct(s["contact_match_rate"]),
-                    f"{s['contacts_without_campaign']:,}",
-                    f"{len(s['unmatched_crm_names']):,}",
-                    f"{len(s['spend_without_outcomes']):,}",
+                    fmt(s["spend_match_rate"], "rate"),
+                    fmt(s["contact_match_rate"], "rate"),
+                    fmt(s["contacts_without_campaign"], "count"),
+                    fmt(len(s["unmatched_crm_names"]), "count"),
+                    fmt(len(s["spend_without_outcomes"]), "count"),
                 ],
             }
         )
@@ -147,10 +119,6 @@ class MatchResult(Result):
         from kpikit import charts
 
         return charts.match_chart(self.frame)
-
-
-def _pct(x: float | None) -> str:
-    return "–" if x is None or x != x else f"{x:.1%}"
 
 
 def match_campaigns(model) -> MatchResult:
@@ -248,7 +216,7 @@ def match_campaigns(model) -> MatchResult:
     frame["campaign"] = [p.crm_display.get(k, k) if not ins else n for k, n, ins in zip(
         frame["key"], frame["campaign"], frame["key"].isin(spend_by.index), strict=True)]  # fmt: skip
     notes = [
-        f"{summary['spend_match_rate']:.1%} of spend is on campaigns with at least one CRM outcome."
+        f"{fmt(summary['spend_match_rate'], 'rate')} of spend is on campaigns with at least one CRM outcome."
         if summary["spend_match_rate"] is not None
         else "No spend in the model.",
     ]

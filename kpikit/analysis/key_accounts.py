@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpikit.analysis._base import Result, records
 from kpikit.analysis._prepare import prepare
 from kpikit.analysis.stats import safe_divide, wilson_interval
+from kpikit.core.names import NO_TIER
+from kpikit.core.result import Result, records
 
 __all__ = ["key_accounts", "KeyAccountResult"]
 
@@ -139,12 +140,12 @@ def key_accounts(model) -> KeyAccountResult:
         c["_account"].to_numpy(),
     )
     ta = model.target_accounts
-    from kpikit.analysis.joins import normalise_domains
+    from kpikit.core.names import normalise_domains
 
     tiers = pd.DataFrame(columns=["tier", "accounts", "engaged", "contacts", "opportunities", "pipeline", "revenue"])
     coverage: dict[str, Any] = {"target_accounts": int(len(ta)), "engaged": 0, "with_pipeline": 0}
     if len(ta):
-        t = pd.DataFrame({"account": normalise_domains(ta["account_domain"]), "tier": ta["tier"].fillna("(no tier)")})
+        t = pd.DataFrame({"account": normalise_domains(ta["account_domain"]), "tier": ta["tier"].fillna(NO_TIER)})
         t = t.dropna(subset=["account"]).drop_duplicates("account")
         cc = c.loc[c_key].groupby("_account").size().rename("contacts")
         dd = (
@@ -184,6 +185,8 @@ def key_accounts(model) -> KeyAccountResult:
         notes.append("No target-account list: add target_accounts to the client config to see key accounts.")
     else:
         k, o = frame.iloc[0], frame.iloc[1]
+        # Not kpikit.core.fmt: these notes are metrics.json "warnings", which must stay byte-identical within
+        # schema 1.x, so the pipeline keeps its older "6,799,500 EUR" wording here.
         notes.append(
             f"{int(k['visits']):,} visits from key accounts produced {k['pipeline']:,.0f} {p.currency} of pipeline; "
             f"{int(o['visits']):,} other visits produced {o['pipeline']:,.0f}."

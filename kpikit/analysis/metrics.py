@@ -47,9 +47,10 @@ from typing import Any
 
 import numpy as np
 
-from kpikit.analysis._base import json_safe, records
 from kpikit.analysis._prepare import prepare
 from kpikit.analysis.attribution import largest_remainder
+from kpikit.core.measures import kind_of
+from kpikit.core.result import json_safe, records
 
 __all__ = ["metrics", "SCHEMA_VERSION", "METRICS_KEYS"]
 
@@ -73,16 +74,15 @@ METRICS_KEYS: tuple[str, ...] = (
     "alignment",
     "warnings",
 )
-_RATE_HINTS = ("rate", "ctr", "share", "step", "cumulative", "per_cost", "tau", "correlation", "agreement", "p_")
-_MONEY_PREFIXES = ("cost", "cpc", "cpm", "cac", "spend", "pipeline", "revenue", "amount")
 _STAGE_COUNTS = ("lead", "mql", "sql", "opportunity", "won", "customers", "key_account")
+# Money keys the registry cannot name: the real-outcome cost's interval bounds, and the match summary's
+# matched spend (``kind_of`` reads "match" as a rate hint unless it is given a value).
+_MONEY_KEYS = frozenset({"low", "high", "spend_matched"})
 
 
 def _is_money(key: str) -> bool:
-    k = key.lower()
-    if any(h in k for h in _RATE_HINTS):
-        return False
-    return k in ("low", "high") or k.startswith(_MONEY_PREFIXES)
+    # Decided by the key alone (no value), so a key rounds the same way whatever its size.
+    return key in _MONEY_KEYS or kind_of(key) == "money"
 
 
 def _round(obj: Any, key: str = "") -> Any:

@@ -27,8 +27,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpikit.analysis._prepare import CONTACT_STAGES, NOT_SET, Prepared, prepare
+from kpikit.analysis._prepare import Prepared, prepare
 from kpikit.analysis.joins import normalise_names
+from kpikit.core.measures import STAGES
+from kpikit.core.names import NOT_SET
 from kpikit.errors import KpikitError
 
 __all__ = ["segment_table", "SEGMENT_MEASURES", "PERIODS", "resolve_by"]
@@ -329,7 +331,7 @@ def segment_table(model, by=None, period=None) -> pd.DataFrame:
     if p.mode == "crm":
         cagg = {
             st: (lambda fr, st=st: fr[f"_r_{st}"].to_numpy(dtype="float64"))
-            for st in CONTACT_STAGES
+            for st in STAGES
             if not (p.has_deals and st in ("opportunity", "won"))
         }
         if not p.has_deals:
@@ -383,13 +385,13 @@ def segment_table(model, by=None, period=None) -> pd.DataFrame:
         out["lead"] = out.pop("_rep_leads")
         rev = out.pop("_rep_revenue")
         outc = out.pop("_rep_outcomes")
-        if p.real_outcome in CONTACT_STAGES and p.real_outcome != "lead":
+        if p.real_outcome in STAGES and p.real_outcome != "lead":
             out[p.real_outcome] = outc
         out["revenue"] = rev
     # Outcome columns measured by this model: missing in a segment means 0 there.
     measured = set()
     if p.mode == "crm":
-        measured |= set(CONTACT_STAGES) | {"customers"}
+        measured |= set(STAGES) | {"customers"}
         if p.has_targets:
             measured.add("key_account")
         if p.has_deals and p.has_amounts:

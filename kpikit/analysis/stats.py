@@ -14,6 +14,8 @@ from statistics import NormalDist
 import numpy as np
 from scipy.special import gammaincinv
 
+from kpikit.core.measures import safe_divide
+
 __all__ = [
     "MIN_OUTCOMES",
     "MIN_MARKOV_CONVERSIONS",
@@ -102,21 +104,6 @@ def poisson_interval(count, confidence: float = 0.95):
     if scalar:
         return float(low), float(high)
     return low, high
-
-
-def safe_divide(numerator, denominator):
-    """``numerator / denominator`` with NaN (missing) wherever the denominator is 0 or missing; never inf.
-
-    Examples
-    --------
-    >>> safe_divide([10.0, 5.0, 1.0], [2, 0, float("nan")]).tolist()
-    [5.0, nan, nan]
-    """
-    num = np.asarray(numerator, dtype="float64")
-    den = np.asarray(denominator, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = num / den
-    return np.where(np.isfinite(out) & (den != 0), out, np.nan)
 
 
 def cost_per_outcome_interval(cost, outcomes, confidence: float = 0.95):

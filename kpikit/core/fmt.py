@@ -2,16 +2,17 @@
 
 One rule per kind, used by the CLI, the report, the index, the workshop and the training:
 
-=========  ======================================  ===================================
-kind       rule                                    examples
-=========  ======================================  ===================================
-count      thousands separators, no decimals       ``1,234,567``
-money      currency code first, two decimals       ``EUR 1,234.50``
-rate       precision follows size (below)          ``45.3%``, ``2.64%``, ``0.042%``
-ratio      one decimal and a times sign            ``2.2×``
-number     one decimal                             ``12.5``
-days       whole days                              ``38 days``
-=========  ======================================  ===================================
+===========  ======================================  ===================================
+kind         rule                                    examples
+===========  ======================================  ===================================
+count        thousands separators, no decimals       ``1,234,567``
+money        currency code first, two decimals       ``EUR 1,234.50``
+rate         precision follows size (below)          ``45.3%``, ``2.64%``, ``0.042%``
+ratio        one decimal and a times sign            ``2.2×``
+number       one decimal                             ``12.5``
+days         whole days                              ``38 days``
+coefficient  signed, two decimals (tau, r)           ``+0.49``
+===========  ======================================  ===================================
 
 Rates: one decimal from 10%, two decimals from 0.1% to 10%, two significant digits
 below 0.1% (never ``0.0%`` for a rate above zero, never e-notation), and never
@@ -87,6 +88,7 @@ _KINDS: dict[str, Callable[[float, str, bool], str]] = {
     "ratio": lambda v, c, s: f"{v:{'+' if s else ''},.1f}×",
     "number": lambda v, c, s: f"{v:{'+' if s else ''},.1f}",
     "days": lambda v, c, s: f"{v:,.0f} day" + ("" if round(v) == 1 else "s"),
+    "coefficient": lambda v, c, s: f"{v:+.2f}",
 }
 
 

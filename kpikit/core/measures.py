@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 #: How a measure prints (see :func:`kpikit.core.fmt.fmt`).
-KINDS: tuple[str, ...] = ("count", "money", "rate", "ratio", "number", "days")
+KINDS: tuple[str, ...] = ("count", "money", "rate", "ratio", "number", "days", "coefficient")
 
 #: Stages a contact or deal reaches, in funnel order (``<stage>_date`` in contacts, deals for the last two).
 STAGES: tuple[str, ...] = ("lead", "mql", "sql", "opportunity", "won")
@@ -199,7 +199,7 @@ MEASURES: dict[str, Measure] = _measures()
 VANITY: tuple[str, ...] = tuple(m.name for m in MEASURES.values() if m.vanity)
 
 # Column-name suffixes and prefixes whose kind follows from the measure they qualify.
-_RATE_WORDS = ("rate", "share", "ctr", "match")
+_RATE_WORDS = ("rate", "share", "ctr")
 _MONEY_WORDS = ("cpc", "cpm", "cac", "pipeline", "revenue", "spend", "amount")
 
 
@@ -222,9 +222,12 @@ def kind_of(column: str, value: float | None = None) -> str | None:
             return MEASURES[name[: -len(suffix)]].kind
     lower = name.lower()
     plausible_rate = value is None or abs(value) <= 1.5
-    if any(w in lower for w in _RATE_WORDS) and not lower.startswith("cost") and plausible_rate:
+    money_word = lower.startswith("cost") or any(w in lower for w in _MONEY_WORDS)
+    # "rate"/"share"/"ctr" name a rate outright; "match" only when nothing says money ("spend_matched").
+    rate_word = any(w in lower for w in _RATE_WORDS) or ("match" in lower and not money_word)
+    if rate_word and not lower.startswith("cost") and plausible_rate:
         return "rate"
-    if lower.startswith("cost") or any(w in lower for w in _MONEY_WORDS):
+    if money_word:
         return "money"
     return None
 

@@ -23,9 +23,15 @@ from typing import Any
 
 import pandas as pd
 
+from kpikit.core.fmt import MISSING, fmt, html_table
 from kpikit.errors import Problem
 
 __all__ = ["FileReport", "LoadReport"]
+
+
+def _spend_text(spend: dict[str, float]) -> str:
+    """Spend per currency as one line: ``EUR 1,234.50, USD 12.00`` (empty when there is none)."""
+    return ", ".join(fmt(v, "money", c) for c, v in sorted(spend.items()))
 
 
 def _problem_dict(p: Problem) -> dict[str, Any]:
@@ -107,11 +113,9 @@ class FileReport:
         drops = ", ".join(f"{k}: {v:,}" for k, v in self.dropped.items()) or "none"
         lines.append(f"  rows          read {self.rows_read:,}, loaded {self.rows_loaded:,}, dropped {drops}")
         if self.table == "spend":
-            spend = ", ".join(f"{c} {v:,.2f}" for c, v in sorted(self.spend.items())) or "none"
-            lines.append(f"  spend         {spend}")
+            lines.append(f"  spend         {_spend_text(self.spend) or 'none'}")
             if self.spend_dropped:
-                sd = ", ".join(f"{c} {v:,.2f}" for c, v in sorted(self.spend_dropped.items()))
-                lines.append(f"  spend dropped {sd}")
+                lines.append(f"  spend dropped {_spend_text(self.spend_dropped)}")
         else:
             lines.append(f"  records       {self.records:,}")
         lines += [f"  note: {n}" for n in self.notes]
@@ -176,7 +180,7 @@ class LoadReport:
                     "rows_loaded": f.rows_loaded,
                     "rows_dropped": sum(f.dropped.values()),
                     "dropped": ", ".join(f"{k}={v}" for k, v in f.dropped.items()),
-                    "spend": ", ".join(f"{c} {v:.2f}" for c, v in sorted(f.spend.items())),
+                    "spend": _spend_text(f.spend),
                     "records": f.records,
                     "problems": len(f.problems),
                     "warnings": len(f.warnings),
@@ -193,7 +197,7 @@ class LoadReport:
     def to_text(self) -> str:
         parts = [f.to_text() for f in self.files]
         if self.currency:
-            total = ", ".join(f"{c} {v:,.2f}" for c, v in self.spend_total().items())
+            total = _spend_text(self.spend_total())
             parts.append(f"spend loaded: {total or 'none'} (reporting currency {self.currency})")
         return "\n\n".join(parts)
 
@@ -202,22 +206,23 @@ class LoadReport:
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        head = "".join(
-            f"<th>{esc(c)}</th>" for c in ("file", "source", "read", "loaded", "dropped", "spend / records", "status")
+        table = pd.DataFrame(
+            [
+                {
+                    "file": f.path,
+                    "source": f.source,
+                    "read": f.rows_read,
+                    "loaded": f.rows_loaded,
+                    "dropped": ", ".join(f"{k}: {fmt(v, 'count')}" for k, v in f.dropped.items()) or MISSING,
+                    "spend / records": _spend_text(f.spend)
+                    if f.table == "spend"
+                    else f"{fmt(f.records, 'count')} records",
+                    "status": "ok" if f.ok else f"{len(f.problems)} problem(s)",
+                }
+                for f in self.files
+            ],
+            columns=["file", "source", "read", "loaded", "dropped", "spend / records", "status"],
         )
-        body = []
-        for f in self.files:
-            money = (
-                ", ".join(f"{esc(c)} {v:,.2f}" for c, v in sorted(f.spend.items()))
-                if f.table == "spend"
-                else f"{f.records:,} records"
-            )
-            drops = ", ".join(f"{esc(k)}: {v:,}" for k, v in f.dropped.items()) or "&ndash;"
-            status = "ok" if f.ok else f"{len(f.problems)} problem(s)"
-            body.append(
-                f"<tr><td>{esc(f.path)}</td><td>{esc(f.source)}</td><td>{f.rows_read:,}</td>"
-                f"<td>{f.rows_loaded:,}</td><td>{drops}</td><td>{money}</td><td>{esc(status)}</td></tr>"
-            )
         issues = [(f.path, "problem", p) for f in self.files for p in f.problems]
         issues += [(f.path, "warning", p) for f in self.files for p in f.warnings]
         items = "".join(f"<li><b>{esc(kind)}</b> {esc(path)}: {esc(str(p))}</li>" for path, kind, p in issues[:200])
@@ -225,6 +230,6 @@ class LoadReport:
         title = "Load report" + (f" (reporting currency {esc(self.currency)})" if self.currency else "")
         return (
             f"<div class='kpikit-load-report'><h4>{title}</h4>"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"{html_table(table, max_rows=len(table))}"
             f"{'<ul>' + items + '</ul>' if items else ''}{more}</div>"
         )

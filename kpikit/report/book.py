@@ -12,13 +12,12 @@ code cells::
 Sections are a registry (:data:`SECTIONS`): name -> heading, the engine call
 that builds the result, and the condition under which the data supports it.
 A section whose data is missing (no touchpoint export, no target accounts)
-says so in the report instead of showing an empty or made-up chart; so does a
-section whose engine function this kpikit version lacks.
+says so in the report instead of showing an empty or made-up chart.
 
 Every chart is rendered to SVG with vl-convert and embedded as an ``<img>``
 data URI: it draws offline, in JupyterLab, Voila and the static HTML alike,
 and text inside it (campaign names) can never become markup. Every label in
-the HTML is escaped.
+the HTML is escaped, and every number prints by :func:`kpikit.core.fmt.fmt`.
 
 Examples
 --------
@@ -32,13 +31,16 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from kpikit.core.fmt import MISSING, fmt, fmt_cell, html_table
+from kpikit.core.measures import kind_of
 from kpikit.errors import ReportError
 from kpikit.report._io import write_json
 from kpikit.report.outputs import save_chart_svg
@@ -77,33 +79,26 @@ class Section:
     """
 
     title: str
-    function: str
     build: Callable[[Any, Any], Any]
     needs: dict[str, str] = field(default_factory=dict)
 
 
 SECTIONS: dict[str, Section] = {
-    "funnel": Section("Funnel", "funnel", lambda kk, m: kk.funnel(m)),
-    "cost_per_outcome": Section(
-        "Cost per real outcome", "cost_per_outcome", lambda kk, m: kk.cost_per_outcome(m, by="campaign")
-    ),
-    "vanity_vs_value": Section(
-        "Vanity vs value", "vanity_vs_value", lambda kk, m: kk.vanity_vs_value(m, by="campaign")
-    ),
+    "funnel": Section("Funnel", lambda kk, m: kk.funnel(m)),
+    "cost_per_outcome": Section("Cost per real outcome", lambda kk, m: kk.cost_per_outcome(m, by="campaign")),
+    "vanity_vs_value": Section("Vanity vs value", lambda kk, m: kk.vanity_vs_value(m, by="campaign")),
     "key_accounts": Section(
         "Key accounts",
-        "key_accounts",
         lambda kk, m: kk.key_accounts(m),
         needs={"target_accounts": "No target-account list was provided, so key-account engagement cannot be shown."},
     ),
     "attribution": Section(
         "Attribution comparison",
-        "attribution",
         lambda kk, m: kk.attribution(m),
         needs={"touchpoints": "No touchpoint export was provided, so attribution models cannot be compared."},
     ),
-    "kpi_alignment": Section("KPI alignment", "kpi_alignment", lambda kk, m: kk.kpi_alignment(m, period="W")),
-    "campaign_matching": Section("Campaign matching", "match_campaigns", lambda kk, m: kk.match_campaigns(m)),
+    "kpi_alignment": Section("KPI alignment", lambda kk, m: kk.kpi_alignment(m, period="W")),
+    "campaign_matching": Section("Campaign matching", lambda kk, m: kk.match_campaigns(m)),
 }
 
 
@@ -114,18 +109,6 @@ def _svg_img(svg: str, alt: str) -> str:
 
 def _note(text: str, kind: str = "info") -> Html:
     return Html(f'<div class="kk-note kk-note-{_e(kind)}"><p>{_e(text)}</p></div>')
-
-
-def _money(value: Any, currency: str) -> str:
-    return "–" if not isinstance(value, int | float) or not math.isfinite(value) else f"{currency} {value:,.2f}"
-
-
-def _count(value: Any) -> str:
-    return "–" if not isinstance(value, int | float) or not math.isfinite(value) else f"{value:,.0f}"
-
-
-def _pct(value: Any) -> str:
-    return "–" if not isinstance(value, int | float) or not math.isfinite(value) else f"{value:.2%}"
 
 
 class ReportBook:
@@ -141,13 +124,7 @@ class ReportBook:
         self.model = model
         self.config = model.config
         self.output_dir = str(output_dir or "")
-        self.metrics: dict[str, Any] | None = None
-        self.missing: list[str] = []  # engine functions this kpikit lacks (reported, never faked)
-        metrics_fn = getattr(kpikit, "metrics", None)
-        if metrics_fn is None:
-            self.missing.append("metrics")
-        else:
-            self.metrics = metrics_fn(model)
+        self.metrics: dict[str, Any] = kpikit.metrics(model)
 
     # -- construction --------------------------------------------------------------
     @classmethod
@@ -183,25 +160,16 @@ class ReportBook:
             )
         import kpikit
 
-        load = getattr(kpikit, "load_client", None)
-        if load is None:
-            raise ReportError(
-                "this kpikit has no loader (kpikit.load_client is missing), so no report can be built",
-                fix="install a complete kpikit",
-            )
-        return cls(load(client_config), output_dir)
+        return cls(kpikit.load_client(client_config), output_dir)
 
     # -- helpers -------------------------------------------------------------------
     @property
     def currency(self) -> str:
-        return (self.metrics or {}).get("currency") or getattr(self.config, "currency", "")
+        return self.metrics.get("currency") or getattr(self.config, "currency", "")
 
     def _chart_html(self, chart: Any, name: str, alt: str) -> str:
-        to_svg = getattr(getattr(self.kpikit, "charts", None), "to_svg", None)
-        if to_svg is None:
-            import kpikit.charts as charts  # registers the kpikit theme
+        from kpikit.charts import to_svg  # altair is heavy, and importing it registers the kpikit theme
 
-            to_svg = charts.to_svg
         svg = to_svg(chart)
         save_chart_svg(svg, name, self.output_dir)
         return f'<figure class="kk-figure">{_svg_img(svg, alt)}</figure>'
@@ -210,29 +178,31 @@ class ReportBook:
     def title(self) -> Html:
         """One line under the heading: client, the period the data covers, the reporting currency."""
         name = getattr(self.config, "name", "") or getattr(self.config, "client", "")
-        dates = (self.metrics or {}).get("date_range") or {}
+        dates = self.metrics.get("date_range") or {}
         period = f"data from {dates.get('start')} to {dates.get('end')}" if dates.get("start") else "period unknown"
         text = f"{name} · {period} · money in {self.currency}"
         return Html(f'<p class="kk-period">{_e(text)}</p>')
 
     def headline(self) -> Html:
         """Headline numbers as cards: spend, the vanity KPIs, and the cost per real outcome."""
-        if self.metrics is None:
-            return _note("Headline numbers are unavailable: this kpikit has no kpikit.metrics.", "warning")
         m, cur = self.metrics, self.currency
+
+        def money(value: Any) -> str:
+            return fmt(value, "money", cur)
+
         totals = m.get("totals") or {}
         real = m.get("real_outcome_cost") or {}
         stage = str(real.get("stage") or m.get("real_outcome") or "real outcome")
         interval = ""
         if isinstance(real.get("low"), int | float) and isinstance(real.get("high"), int | float):
-            interval = f"95% range {_money(real['low'], cur)} – {_money(real['high'], cur)}"
+            interval = f"95% range {money(real['low'])} – {money(real['high'])}"
         cards = [
-            ("Spend", _money(totals.get("spend"), cur), ""),
-            ("Clicks", _count(totals.get("clicks")), f"CTR {_pct(totals.get('ctr'))}"),
-            ("Cost per click", _money(totals.get("cpc"), cur), "what the platforms optimise"),
-            (f"Real outcomes ({stage})", _count(real.get("count")), ""),
-            (f"Cost per {stage}", _money(real.get("cost_per"), cur), interval),
-            ("Pipeline", _money(totals.get("pipeline"), cur), f"won revenue {_money(totals.get('revenue'), cur)}"),
+            ("Spend", money(totals.get("spend")), ""),
+            ("Clicks", fmt(totals.get("clicks"), "count"), f"CTR {fmt(totals.get('ctr'), 'rate')}"),
+            ("Cost per click", money(totals.get("cpc")), "what the platforms optimise"),
+            (f"Real outcomes ({stage})", fmt(real.get("count"), "count"), ""),
+            (f"Cost per {stage}", money(real.get("cost_per")), interval),
+            ("Pipeline", money(totals.get("pipeline")), f"won revenue {money(totals.get('revenue'))}"),
         ]
         body = "".join(
             f'<div class="kk-card"><div class="kk-card-label">{_e(label)}</div>'
@@ -246,9 +216,6 @@ class ReportBook:
         if name not in SECTIONS:
             raise ReportError("unknown report section", found=repr(name), expected=f"one of {list(SECTIONS)}")
         spec = SECTIONS[name]
-        if getattr(self.kpikit, spec.function, None) is None:
-            self.missing.append(spec.function)
-            return _note(f"{spec.title}: not available in this kpikit version (kpikit.{spec.function} is missing).")
         for table, reason in spec.needs.items():
             if not _has(self.model, table):
                 return _note(reason)
@@ -262,47 +229,26 @@ class ReportBook:
         """Reconciliation: rows read, loaded and dropped per file, spend per currency, match rates."""
         report = getattr(self.model, "load_report", None)
         parts = []
-        if report is None or not hasattr(report, "to_frame"):
+        if report is None:
             parts.append("<p>No load report: this model was not built by kpikit.load_client.</p>")
         else:
-            frame = report.to_frame()
-            base = Path(getattr(self.config, "base_dir", ".")).resolve()
-            rows = []
-            for rec in frame.to_dict(orient="records"):
-                path = Path(str(rec["file"]))
-                try:  # never show the agency's folder layout, only the client-relative name
-                    shown = path.resolve().relative_to(base).as_posix()
-                except ValueError:
-                    shown = path.name
-                rows.append(
-                    f"<tr><td>{_e(shown)}</td><td>{_e(str(rec['source']))}</td><td>{_e(str(rec['table']))}</td>"
-                    f"<td>{_count(rec['rows_read'])}</td><td>{_count(rec['rows_loaded'])}</td>"
-                    f"<td>{_count(rec['rows_dropped'])}</td><td>{_e(str(rec['dropped']) or '–')}</td>"
-                    f"<td>{_e(str(rec['spend']) or '–')}</td><td>{_count(rec['problems'])}</td></tr>"
-                )
-            head = "".join(
-                f"<th>{h}</th>"
-                for h in ("file", "source", "table", "read", "loaded", "dropped", "why", "spend", "problems")
-            )
-            parts.append(
-                f'<table class="kk-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-            )
-            spend = report.spend_total() if hasattr(report, "spend_total") else {}
+            parts.append(html_table(self._files_frame(report), max_rows=len(report.files), cls="kk-table"))
+            spend = report.spend_total()
             if spend:
-                listed = ", ".join(f"{_e(c)} {v:,.2f}" for c, v in spend.items())
+                listed = ", ".join(_e(fmt(v, "money", c)) for c, v in spend.items())
                 parts.append(f"<p>Spend loaded, by original currency: {listed}.</p>")
-            issues = [str(p) for f in getattr(report, "files", []) for p in (*f.problems, *f.warnings)]
+            issues = [str(p) for f in report.files for p in (*f.problems, *f.warnings)]
             if issues:
                 items = "".join(f"<li>{_e(redact(i))}</li>" for i in issues[:30])
                 more = f"<li>… {len(issues) - 30:,} more (see kpikit validate)</li>" if len(issues) > 30 else ""
                 parts.append(f"<ul class='kk-issues'>{items}{more}</ul>")
-        match = (self.metrics or {}).get("match") or {}
+        match = self.metrics.get("match") or {}
         if match:
             parts.append(
                 "<p>"
-                f"Spend matched to a campaign with outcomes: {_pct(match.get('spend_match_rate'))}; "
-                f"leads matched to a campaign: {_pct(match.get('contact_match_rate'))}; "
-                f"deals matched: {_pct(match.get('deal_match_rate'))}.</p>"
+                f"Spend matched to a campaign with outcomes: {fmt(match.get('spend_match_rate'), 'rate')}; "
+                f"leads matched to a campaign: {fmt(match.get('contact_match_rate'), 'rate')}; "
+                f"deals matched: {fmt(match.get('deal_match_rate'), 'rate')}.</p>"
             )
             for key, label in (
                 ("unmatched_crm_names", "CRM campaign names with no ad spend"),
@@ -311,11 +257,37 @@ class ReportBook:
                 names = match.get(key) or []
                 if names:
                     parts.append(f"<p>{_e(label)}: {', '.join(_e(str(n)) for n in names)}.</p>")
-        warnings = (self.metrics or {}).get("warnings") or []
+        warnings = self.metrics.get("warnings") or []
         if warnings:
             items = "".join(f"<li>{_e(str(w))}</li>" for w in warnings)
             parts.append(f"<h4>What to keep in mind</h4><ul class='kk-warnings'>{items}</ul>")
         return Html("".join(parts))
+
+    def _files_frame(self, report: Any) -> pd.DataFrame:
+        """One row per loaded file, named relative to the client folder (never the agency's folder layout)."""
+        frame = report.to_frame()
+        base = Path(getattr(self.config, "base_dir", ".")).resolve()
+
+        def shown(file: str) -> str:
+            path = Path(file)
+            try:
+                return path.resolve().relative_to(base).as_posix()
+            except ValueError:
+                return path.name
+
+        return pd.DataFrame(
+            {
+                "file": frame["file"].astype(str).map(shown),
+                "source": frame["source"].astype(str),
+                "table": frame["table"].astype(str),
+                "read": frame["rows_read"],
+                "loaded": frame["rows_loaded"],
+                "dropped": frame["rows_dropped"],
+                "why": frame["dropped"].astype(str).replace("", MISSING),
+                "spend": frame["spend"].astype(str).replace("", MISSING),
+                "problems": frame["problems"],
+            }
+        )
 
     def snapshots(self) -> Html:
         """The workshop snapshots saved in ``<client folder>/snapshots/``, if any."""
@@ -330,10 +302,10 @@ class ReportBook:
             parts.append(f"<h4>{_e(title)}</h4><p class='kk-snap-meta'>{_e(when)}</p>")
             if doc.get("summary"):
                 parts.append(f"<p>{_e(str(doc['summary']))}</p>")
-            rows = _flatten(doc.get("numbers") or {})
+            rows = _flatten(doc.get("numbers") or {}, str(doc.get("currency") or self.currency))
             if rows:
-                body = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows[:40])
-                parts.append(f'<table class="kk-table"><tbody>{body}</tbody></table>')
+                figures = pd.DataFrame(rows[:40], columns=["figure", "value"])
+                parts.append(html_table(figures, max_rows=40, cls="kk-table"))
             for chart in doc.get("charts") or []:
                 svg_name = Path(str(chart.get("svg") or "")).name  # a file in the snapshots folder, nothing else
                 svg_path = folder / svg_name
@@ -344,27 +316,17 @@ class ReportBook:
         return Html("".join(parts))
 
     def save_metrics(self) -> None:
-        """Write ``metrics.json`` into the output folder (nothing when run by hand).
-
-        Without ``kpikit.metrics`` the file says so (``"available": false``)
-        rather than holding made-up numbers.
-        """
-        if not self.output_dir:
-            return None
-        data = self.metrics
-        if data is None:
-            data = {"available": False, "missing": sorted(set(self.missing)), "client": {"id": self.config.client}}
-        write_json(Path(self.output_dir) / "metrics.json", data)
-        return None
+        """Write ``metrics.json`` into the output folder (nothing when run by hand)."""
+        if self.output_dir:
+            write_json(Path(self.output_dir) / "metrics.json", self.metrics)
 
     def closing_note(self) -> Html:
-        """What could not be shown, if anything (missing engine functions)."""
-        missing = sorted(set(self.missing))
-        if not missing:
-            return Html("")
-        return _note(
-            "Some sections could not be produced by this kpikit version: " + ", ".join(missing) + ".", "warning"
-        )
+        """Nothing: kept only because a cell of ``workbooks/report.ipynb`` still calls it.
+
+        It used to list engine functions missing from an incomplete kpikit, which cannot happen.
+        Delete it together with that cell.
+        """
+        return Html("")
 
 
 def _read_snapshots(folder: Path) -> list[dict[str, Any]]:
@@ -374,16 +336,39 @@ def _read_snapshots(folder: Path) -> list[dict[str, Any]]:
     return read_snapshots(folder)
 
 
-def _flatten(numbers: dict, prefix: str = "") -> list[tuple[str, str]]:
+def _figure_kind(path: list[str], value: Any) -> tuple[str | None, bool]:
+    """How a snapshot figure prints: the first key on its path that names a kind (``(kind, signed)``).
+
+    Looking from the top down means a figure listed under a measure (``cost_per_outcome / <campaign>``) takes
+    the measure's kind, whatever the campaign is called; ``change`` holds relative changes (0.53 = +53%).
+
+    >>> _figure_kind(["change", "cost"], 0.5), _figure_kind(["after", "ctr"], 0.01), _figure_kind(["model"], 3.0)
+    (('rate', True), ('rate', False), (None, False))
+    """
+    for key in path:
+        if key == "change":
+            return "rate", True
+        kind = kind_of(key, value)
+        if kind is not None:
+            return kind, False
+    return None, False
+
+
+def _flatten(numbers: dict, currency: str = "", prefix: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """Snapshot figures as ``(path, text)`` rows, numbers printed by their kind.
+
+    >>> _flatten({"before": {"ctr": 0.012, "cost": 1234.5}, "change": {"ctr": 0.5}, "kept": ["a", "b"]}, "EUR")
+    [('before / ctr', '1.20%'), ('before / cost', 'EUR 1,234.50'), ('change / ctr', '+50.0%'), ('kept', 'a, b')]
+    """
     rows: list[tuple[str, str]] = []
     for key, value in numbers.items():
-        label = f"{prefix}{key}"
+        path = (*prefix, str(key))
         if isinstance(value, dict):
-            rows.extend(_flatten(value, label + " / "))
+            rows.extend(_flatten(value, currency, path))
         elif isinstance(value, list):
-            rows.append((label, ", ".join(str(v) for v in value)))
-        elif isinstance(value, float):
-            rows.append((label, f"{value:,.4g}"))
+            rows.append((" / ".join(path), ", ".join(str(v) for v in value)))
         else:
-            rows.append((label, "–" if value is None else str(value)))
+            kind, signed = _figure_kind(list(path), value) if isinstance(value, int | float) else (None, False)
+            text = fmt(value, kind, currency, signed=signed) if kind and not isinstance(value, bool) else None
+            rows.append((" / ".join(path), text or fmt_cell(value)))
     return rows

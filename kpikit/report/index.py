@@ -6,7 +6,8 @@ and which cell of the error notebook to open. Every value is escaped: client
 names and error messages are untrusted text.
 
 Headline columns come from :data:`HEADLINES`, a registry of (label, path in
-``metrics.json``, format) entries; adding a column is one line.
+``metrics.json``, number kind) entries; adding a column is one line. Numbers
+print by :func:`kpikit.core.fmt.fmt`, as everywhere else in kpikit.
 
 Examples
 --------
@@ -22,13 +23,13 @@ Examples
 from __future__ import annotations
 
 import html
-import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kpikit.core.fmt import MISSING, fmt
 from kpikit.report._io import atomic_write_text
 
 __all__ = ["Headline", "HEADLINES", "index_table", "index_page", "write_index", "lookup"]
@@ -48,26 +49,19 @@ def lookup(metrics: dict, path: str) -> Any:
     return value
 
 
-def _money(value: Any, metrics: dict) -> str:
-    currency = lookup(metrics, "currency") or ""
-    return f"{currency} {value:,.2f}".strip()
-
-
-def _count(value: Any, metrics: dict) -> str:
-    return f"{value:,.0f}"
-
-
-def _pct(value: Any, metrics: dict) -> str:
-    return f"{value:.2%}"
-
-
 @dataclass(frozen=True)
 class Headline:
-    """One index column: ``label``, candidate ``paths`` in metrics.json (first found wins), ``fmt``."""
+    """One index column: ``label``, candidate ``paths`` in metrics.json (first found wins), and its number ``kind``.
+
+    ``kind`` is a :func:`kpikit.core.fmt.fmt` kind; money prints in the document's ``currency``.
+
+    >>> Headline("CTR", ("totals.ctr",), "rate").render({"totals": {"ctr": 0.011909}})
+    '1.19%'
+    """
 
     label: str
     paths: tuple[str, ...]
-    fmt: Callable[[Any, dict], str]
+    kind: str
 
     def render(self, metrics: dict) -> str:
         for path in self.paths:
@@ -75,19 +69,19 @@ class Headline:
             if isinstance(value, bool) or value is None:
                 continue
             if isinstance(value, int | float):
-                return "–" if isinstance(value, float) and not math.isfinite(value) else self.fmt(value, metrics)
+                return fmt(value, self.kind, lookup(metrics, "currency") or "")
             return str(value)
-        return "–"
+        return MISSING
 
 
 # Paths follow the metrics.json schema of kpikit.analysis.metrics (schema_version 1.x).
 HEADLINES: list[Headline] = [
-    Headline("Spend", ("totals.spend",), _money),
-    Headline("Clicks", ("totals.clicks",), _count),
-    Headline("CTR", ("totals.ctr",), _pct),
-    Headline("Real outcomes", ("real_outcome_cost.count",), _count),
-    Headline("Cost per real outcome", ("real_outcome_cost.cost_per",), _money),
-    Headline("Pipeline", ("totals.pipeline",), _money),
+    Headline("Spend", ("totals.spend",), "money"),
+    Headline("Clicks", ("totals.clicks",), "count"),
+    Headline("CTR", ("totals.ctr",), "rate"),
+    Headline("Real outcomes", ("real_outcome_cost.count",), "count"),
+    Headline("Cost per real outcome", ("real_outcome_cost.cost_per",), "money"),
+    Headline("Pipeline", ("totals.pipeline",), "money"),
 ]
 
 _CSS = """
@@ -112,6 +106,8 @@ def _e(value: Any) -> str:
 
 def index_table(results: Sequence[Any]) -> str:
     """The index as an HTML ``<table>`` (also :meth:`BatchResult._repr_html_`)."""
+    # Built by hand, not with kpikit.core.fmt.html_table: rows carry links, status badges and, for a failure,
+    # one cell spanning every headline column with the error: a different shape from a frame's grid.
     head = "".join(f"<th>{_e(h.label)}</th>" for h in HEADLINES)
     rows = []
     for r in results:

@@ -29,6 +29,8 @@ from typing import Any
 
 import pandas as pd
 
+from kpikit.core.fmt import fmt
+from kpikit.core.measures import KINDS
 from kpikit.errors import KpikitError
 
 __all__ = [
@@ -95,6 +97,8 @@ class Exercise:
     default), a number answer that is the expected value rounded to 2
     significant figures or to 2 decimals also passes, unless a listed mistake
     rounds to the same value; set it to ``False`` for exact counts.
+    ``answer_kind`` (a :func:`kpikit.core.fmt.fmt` kind) and ``currency`` say how
+    the feedback prints the expected number, as the rest of kpikit prints it.
     """
 
     id: str
@@ -111,6 +115,16 @@ class Exercise:
     hint: str = ""
     explanation: str = ""
     rounding: bool = True
+    answer_kind: str = "number"
+    currency: str = ""
+
+    def __post_init__(self) -> None:
+        if self.answer_kind not in KINDS:
+            raise KpikitError(
+                f"exercise {self.id!r}: unknown answer_kind",
+                expected=f"one of {list(KINDS)}",
+                found=repr(self.answer_kind),
+            )
 
     @property
     def module(self) -> str:
@@ -252,10 +266,23 @@ def _norm_choice(value: Any) -> str:
     return " ".join(str(value).split()).casefold()
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return str(value)
+def _echo(answer: Any) -> str:
+    """The trainee's answer as entered: not a figure kpikit computed, so not rounded by ``fmt``.
+
+    Twelve significant digits drop float noise (``31241.929999999997``) and keep every digit typed.
+
+    >>> _echo(31241.929999999997), _echo(0.0123), _echo(" 1.2% "), _echo(7), _echo([1])
+    ('31241.93', '0.0123', '1.2%', '7', 'list')
+    """
+    if isinstance(answer, str):
+        return answer.strip()
+    if isinstance(answer, bool):
+        return str(answer)
+    if isinstance(answer, numbers.Integral):
+        return str(int(answer))
+    if isinstance(answer, numbers.Real):
+        return f"{float(answer):.12g}"
+    return type(answer).__name__
 
 
 # -- results ------------------------------------------------------------------------------------
@@ -458,7 +485,7 @@ def check(exercise_id: str, answer: Any, seed: int = 0) -> CheckResult:
         )
     scen = _scenario(ex.id, seed)
     expected = ex.answer(scen)
-    shown = _fmt(answer) if isinstance(answer, float | int | str) else type(answer).__name__
+    shown = _echo(answer)
 
     if ex.kind == "choice":
         if isinstance(answer, pd.Series | pd.Index) and len(answer) == 1:
@@ -495,6 +522,8 @@ def check(exercise_id: str, answer: Any, seed: int = 0) -> CheckResult:
         text = value if value.endswith(("?", ".", "!")) else value + "."
         return _result(ex, seed, _INVALID, text, ex.hint, answer=shown)
     expected = float(expected)
+    # What to call the answer in feedback: as typed, or the number a one-value column/array held.
+    said = shown if isinstance(answer, numbers.Real | str) else _echo(value)
     if abs(value - expected) <= ex.tolerance(expected):
         return _result(ex, seed, "correct", _praise(ex, expected), answer=shown)
     for m in ex.mistakes:
@@ -508,7 +537,7 @@ def check(exercise_id: str, answer: Any, seed: int = 0) -> CheckResult:
             ex,
             seed,
             "wrong",
-            f"{_fmt(value)} is rounded too much to tell it apart from a common mistake "
+            f"{said} is rounded too much to tell it apart from a common mistake "
             f"(it could also be: {clash[0].label}). Enter it with more decimals.",
             ex.hint,
             answer=shown,
@@ -518,7 +547,7 @@ def check(exercise_id: str, answer: Any, seed: int = 0) -> CheckResult:
         ex,
         seed,
         "wrong",
-        f"{_fmt(value)} is too {side}, and it matches none of the usual mistakes. Re-read the question: "
+        f"{said} is too {side}, and it matches none of the usual mistakes. Re-read the question: "
         "which rows, which column on top, which below?",
         ex.hint,
         answer=shown,
@@ -563,7 +592,8 @@ def _values(wrong: Any) -> list[float]:
 
 
 def _praise(ex: Exercise, expected: Any) -> str:
-    return f"Right: {_fmt(expected)}. {ex.explanation}".strip()
+    shown = str(expected) if ex.kind == "choice" else fmt(expected, ex.answer_kind, ex.currency)
+    return f"Right: {shown}. {ex.explanation}".strip()
 
 
 def _mistake_text(m: Mistake) -> str:

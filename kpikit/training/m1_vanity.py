@@ -90,6 +90,8 @@ register(
         scenario=_scenario,
         answer=lambda s: _per(s, "engagements"),
         unit="USD per like",
+        answer_kind="money",
+        currency="USD",
         hint="cost of that campaign ÷ its engagements (likes, shares, comments).",
         explanation="Cheap, and it tells you nothing yet about the business: see the next exercise.",
         mistakes=(
@@ -131,6 +133,8 @@ register(
         scenario=_scenario,
         answer=lambda s: float(_engine_costs(s.seed).loc[LIKES, "cost_per_opportunity"]),
         unit="USD per opportunity",
+        answer_kind="money",
+        currency="USD",
         hint="cost of the campaign ÷ the opportunities the CRM credits to it (the `opportunities` column).",
         explanation="The same money that bought thousands of cheap likes bought about one real opportunity.",
         mistakes=(
@@ -202,6 +206,7 @@ register(
         scenario=_scenario,
         answer=_lift,
         unit="relative change (0.25 = +25%)",
+        answer_kind="rate",
         hint="pool each period: total clicks ÷ total impressions, before and after; then after ÷ before − 1.",
         explanation="Her 10% CTR target is met many times over. Now look at what happened to opportunities.",
         mistakes=(
@@ -270,6 +275,7 @@ register(
         scenario=_scenario,
         answer=_lost,
         unit="opportunities (a positive number if fewer)",
+        answer_kind="count",
         abs=0.5,
         rel=0.0,
         rounding=False,  # a count: no rounding to 2 significant figures

@@ -96,6 +96,7 @@ def _google_bytes(g: pd.DataFrame) -> bytes:
         "Cost": round(g["Cost"].sum(), 2),
     }
     body = pd.concat([body, pd.DataFrame([total])], ignore_index=True)
+    # The raw export as Google Ads writes it (thousands separators in the file): trainee input, not kpikit output.
     for col in ("Impr.", "Clicks"):
         body[col] = body[col].map("{:,}".format)
     body["Cost"] = body["Cost"].map("{:,.2f}".format)
@@ -126,6 +127,8 @@ register(
         scenario=_scenario,
         answer=_google_total,
         unit="EUR",
+        answer_kind="money",
+        currency="EUR",
         abs=0.01,
         rel=0.0005,
         hint="look at the first and last lines of the file before you sum anything.",
@@ -168,6 +171,7 @@ register(
         scenario=_scenario,
         answer=_meta_ctr,
         unit="fraction (0.012 = 1.2%)",
+        answer_kind="rate",
         rel=0.01,
         hint="read with encoding='utf-16' and sep='\\t'; CTR = link clicks ÷ impressions, pooled over all rows.",
         explanation="Link clicks are the clicks that reached the website: the only CTR to compare across platforms.",
@@ -215,6 +219,8 @@ register(
         scenario=_scenario,
         answer=lambda s: _google_total(s) + _meta_usd(s) * s.data["fx_usd_to_eur"],
         unit="EUR",
+        answer_kind="money",
+        currency="EUR",
         rel=0.001,
         hint="convert the Meta total to EUR first (USD × rate), then add the Google total without its Total row.",
         explanation="kpikit does this for you from `fx_rates` in the client config, and refuses to mix currencies "
@@ -276,6 +282,7 @@ register(
         scenario=_scenario,
         answer=_match_rate,
         unit="fraction of leads (0.8 = 80%)",
+        answer_kind="rate",
         rel=0.005,
         hint="campaign names from both exports and the utm values, each .str.strip().str.lower(); then .isin().",
         explanation="Report the match rate with every cost per outcome: unmatched leads are outcomes with no cost.",

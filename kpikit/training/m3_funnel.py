@@ -85,6 +85,7 @@ register(
         scenario=_scenario,
         answer=_step_rate,
         unit="fraction (0.5 = 50%)",
+        answer_kind="rate",
         hint="count contacts with an `sql_date` and divide by contacts with an `mql_date`.",
         explanation="A step rate divides by the stage just before, not by the top of the funnel.",
         mistakes=(
@@ -140,6 +141,7 @@ register(
         scenario=_scenario,
         answer=_days_to_close,
         unit="days",
+        answer_kind="number",  # a median of whole days can end in .5, which "days" would round away
         abs=0.5,
         rel=0.0,
         rounding=False,  # whole days: no rounding to 2 significant figures
@@ -189,6 +191,7 @@ register(
         scenario=_scenario,
         answer=lambda s: _cohort_rate(s, "2026-01"),
         unit="fraction of January's leads",
+        answer_kind="rate",
         hint="contacts created in January; link them to won deals (or use kpikit.funnel(model).cohorts).",
         explanation="Quote the rate of a mature cohort; say that recent cohorts are still closing.",
         mistakes=(
@@ -248,6 +251,7 @@ register(
         scenario=_scenario,
         answer=lambda s: float(_wilson(s)[1]),
         unit="fraction",
+        answer_kind="rate",
         rel=0.01,
         hint="trials = the campaign's leads; successes = those with an `opportunity_date`.",
         explanation="With a few dozen leads the honest statement is a range, not a single rate.",

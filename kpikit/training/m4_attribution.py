@@ -102,6 +102,7 @@ register(
             float(_credits(s.seed).loc[CHANNEL["last_touch_share"], "last"]) / float(_credits(s.seed)["last"].sum())
         ),
         unit="fraction of conversions",
+        answer_kind="rate",
         rel=0.005,
         hint="keep touches on or before each contact's conversion day, sort by time, take each contact's last.",
         explanation="Email closes most journeys, so last touch hands it most of the credit.",
@@ -154,6 +155,7 @@ register(
         scenario=_scenario,
         answer=lambda s: _credit(s, "linear"),
         unit="conversions (may be fractional)",
+        answer_kind="number",  # linear credit is fractional: one decimal, not a whole count
         rel=0.005,
         abs=0.05,
         hint="the table has one row per channel and one column per model; read row paid_search, column linear.",

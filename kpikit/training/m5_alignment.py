@@ -132,6 +132,7 @@ register(
         scenario=_scenario,
         answer=lambda s: _n(s, "baseline_outcome") - _n(s, "gaming_outcome"),
         unit="opportunities (positive if fewer)",
+        answer_kind="count",
         rel=0.01,
         abs=0.5,
         hint="read `sim.numbers`: baseline_outcome − gaming_outcome.",
@@ -170,6 +171,7 @@ register(
         scenario=_scenario,
         answer=lambda s: _n(s, "relevance_outcome", _lift(s.seed)) - _n(s, "baseline_outcome"),
         unit="opportunities",
+        answer_kind="number",  # an expected gain is fractional: one decimal, not a whole count
         rel=0.01,
         abs=0.5,
         hint="after setting the control, sim.numbers['relevance_outcome'] − sim.numbers['baseline_outcome'].",

@@ -98,6 +98,8 @@ class Progress:
 
     def _repr_html_(self) -> str:
         colour = "#2e7d32" if self.complete else "#1565c0"
+        # Not kpikit.core.fmt.html_table: a checklist, not a frame: inline styles (training notebooks ship no CSS),
+        # status icons and exercise ids as <code>, which html_table would escape.
         td = '<td style="padding:.1em .7em .1em 0">'
         rows = "".join(
             f"<tr>{td}{_ICON[r['status']]}</td>{td}<code>{html.escape(r['exercise_id'])}</code></td>"
