@@ -320,14 +320,6 @@ class ReportBook:
         if self.output_dir:
             write_json(Path(self.output_dir) / "metrics.json", self.metrics)
 
-    def closing_note(self) -> Html:
-        """Nothing: kept only because a cell of ``workbooks/report.ipynb`` still calls it.
-
-        It used to list engine functions missing from an incomplete kpikit, which cannot happen.
-        Delete it together with that cell.
-        """
-        return Html("")
-
 
 def _read_snapshots(folder: Path) -> list[dict[str, Any]]:
     # One reader for the snapshot schema: the workshop's, which writes them.
