@@ -21,9 +21,11 @@ from kpikit.analysis import (
 from kpikit.config import ClientConfig, load_config
 from kpikit.errors import (
     ConfigError,
+    ConfigValidationError,
     CurrencyError,
     DataError,
     KpikitError,
+    OptionError,
     Problem,
     ReportError,
     UnknownFormatError,
@@ -41,9 +43,11 @@ __all__ = [
     "ClientConfig",
     "ClientModel",
     "ConfigError",
+    "ConfigValidationError",
     "CurrencyError",
     "DataError",
     "KpikitError",
+    "OptionError",
     "Problem",
     "ReportError",
     "UnknownFormatError",

@@ -35,6 +35,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "ValidationError",
+    "ConfigValidationError",
     "UnknownFormatError",
     "CurrencyError",
     "ReportError",
@@ -156,21 +157,16 @@ class DataError(KpikitError):
     """An input file cannot be used as it is."""
 
 
-class ValidationError(DataError):
-    """Every problem found in one file, collected lazily and raised once.
+class _Problems:
+    """Mixin: every problem found in one input, collected lazily and raised once.
 
-    Parameters
-    ----------
-    problems
-        All the problems found. Each keeps its own row and column.
-    file
-        The file they were found in.
+    The exception's own fields (``row``, ``column``...) describe the first problem.
     """
 
     def __init__(self, problems: list[Problem], *, file: str | None = None) -> None:
         self._problems = list(problems)
         first = self._problems[0] if self._problems else Problem("no problem recorded")
-        super().__init__(
+        super().__init__(  # type: ignore[call-arg]
             first.message,
             file=file,
             row=first.row,
@@ -186,10 +182,29 @@ class ValidationError(DataError):
 
     def __str__(self) -> str:
         n = len(self._problems)
-        head = f"{self.file}: " if self.file else ""
+        head = f"{self.file}: " if self.file else ""  # type: ignore[attr-defined]
         lines = [f"{head}{n} problem{'s' if n != 1 else ''}"]
         lines += [f"  - {p}" for p in self._problems]
         return "\n".join(lines)
+
+
+class ValidationError(_Problems, DataError):
+    """Every problem found in one file, collected lazily and raised once.
+
+    Parameters
+    ----------
+    problems
+        All the problems found. Each keeps its own row and column.
+    file
+        The file they were found in.
+    """
+
+
+class ConfigValidationError(_Problems, ConfigError):
+    """Every problem found in one client config or column map, raised once.
+
+    Raised when there are two or more problems; a single problem is a plain :class:`ConfigError`.
+    """
 
 
 class UnknownFormatError(DataError):

@@ -83,3 +83,36 @@ def test_missing_file(tmp_path):
 def test_salt_from_environment_wins(monkeypatch):
     monkeypatch.setenv("KPIKIT_SALT", "from-env")
     assert ClientConfig.from_dict({"client": "a", "salt": "in-file"}).salt == "from-env"
+
+
+def test_quoted_values_nulls_and_whole_numbers_load(tmp_path):
+    text = (
+        'client: "2024"\nname:\ncurrency: EUR\nfx_rates: {USD: 1}\nfunnel:\nreport: {logo: "", colors: {accent: "#000"}}\n'
+        "target_accounts: null\ncampaign_map:\nkpis: {cmo: pipeline}\n"
+    )
+    cfg = load_config(write(tmp_path, text))
+    assert (cfg.client, cfg.name, cfg.fx_rates) == ("2024", "2024", {"USD": 1.0})
+    assert isinstance(cfg.fx_rates["USD"], float)
+    assert cfg.funnel.stages == FUNNEL_STAGES and cfg.report.logo is None and cfg.target_accounts is None
+    assert (cfg.report.primary_color, cfg.report.accent_color) == ("#1f4e79", "#000")
+
+
+@pytest.mark.parametrize("client", ["lumora", "harbourline", "ironbridge"])
+def test_sample_clients_load_with_every_path_inside_their_folder(client):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "data_samples" / client
+    cfg = load_config(folder / "client.yaml")
+    paths = [e.path for e in cfg.exports] + [e.map for e in cfg.exports if e.map] + [cfg.target_accounts]
+    assert paths and all(p.resolve().is_relative_to(folder) for p in paths)
+
+
+def test_a_single_problem_is_a_plain_config_error_and_several_are_listed(tmp_path):
+    with pytest.raises(ConfigError) as one:
+        load_config(write(tmp_path, "client: a\nreport: {agncy: X}\n"))
+    assert type(one.value) is ConfigError and one.value.column == "report.agncy"
+    assert "did you mean 'agency'?" in str(one.value)
+    with pytest.raises(ConfigError) as many:
+        load_config(write(tmp_path, "client: a\nreport: {agncy: X}\nfunnel: {real_outcom: won}\n"))
+    assert [p.column for p in many.value.problems] == ["report.agncy", "funnel.real_outcom"]
+    assert str(many.value).splitlines()[0].endswith("client.yaml: 2 problems")
