@@ -158,3 +158,48 @@ def test_largest_remainder_exact():
     vals = np.array([100 / 3, 100 / 3, 100 / 3, 0.0])
     out = largest_remainder(vals, 100.0)
     assert round(out.sum(), 2) == 100.0 and sorted(out.tolist()) == [0.0, 33.33, 33.33, 33.34]
+
+
+def _same_day_model(conversion: str, touches: list[str]) -> ClientModel:
+    contacts = conform("contacts", pd.DataFrame({
+        "contact_key": ["k"], "created_date": [D("2024-03-01 08:00")], "opportunity_date": [D(conversion)],
+    }))  # fmt: skip
+    tp = conform("touchpoints", pd.DataFrame({
+        "contact_key": ["k"] * len(touches), "timestamp": [D(t) for t in touches],
+        "channel": [f"t{i}" for i in range(len(touches))],
+    }))  # fmt: skip
+    return ClientModel(contacts=contacts, touchpoints=tp)
+
+
+def test_a_touch_hours_after_a_timed_conversion_gets_no_credit():
+    # Converted at 10:15; an email at 09:00 led to it, a retargeting ad at 16:40 the same day did not.
+    r = attribution(_same_day_model("2024-03-04 10:15", ["2024-03-04 09:00", "2024-03-04 16:40"]),
+                    outcome="opportunity", models=["last", "linear"])  # fmt: skip
+    credits = r.to_frame().set_index("channel")
+    assert credits.loc["t0", "last"] == 1.0 and credits.loc["t1", "last"] == 0.0
+    assert credits.loc["t0", "linear"] == 1.0
+    assert r.to_dict()["totals"]["touchpoints_after_conversion"] == 1
+
+
+def test_a_touch_at_the_conversion_minute_counts():
+    r = attribution(_same_day_model("2024-03-04 10:15", ["2024-03-04 10:15"]), outcome="opportunity", models=["last"])
+    assert r.to_dict()["credits"]["last"]["t0"]["conversions"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "conversion, touches",
+    [
+        ("2024-03-04", ["2024-03-04 16:40"]),  # date-only conversion: the whole day counts
+        ("2024-03-04 10:15", ["2024-03-04"]),  # date-only touch on the conversion day: counts
+    ],
+)
+def test_where_a_side_has_only_a_date_days_are_compared(conversion, touches):
+    r = attribution(_same_day_model(conversion, touches), outcome="opportunity", models=["last"])
+    assert r.to_dict()["credits"]["last"]["t0"]["conversions"] == 1.0
+
+
+def test_a_touch_the_day_after_a_date_only_conversion_gets_no_credit():
+    r = attribution(_same_day_model("2024-03-04", ["2024-03-03 12:00", "2024-03-05 00:30"]),
+                    outcome="opportunity", models=["last"])  # fmt: skip
+    credits = r.to_dict()["credits"]["last"]
+    assert credits["t0"]["conversions"] == 1.0 and credits["t1"]["conversions"] == 0.0

@@ -236,7 +236,7 @@ def test_match_summary(case):
 
 SQL_PATHS = """
     WITH conv AS (
-        SELECT contact_key, CAST(date_trunc('day', opp) AS TIMESTAMP) + INTERVAL 1 DAY AS cut,
+        SELECT contact_key, opp,
                (SELECT coalesce(sum(amount), 0) FROM raw_deals x WHERE x.contact_key = cs.contact_key AND x.is_won)
                  AS value
         FROM cs WHERE opp IS NOT NULL),
@@ -245,7 +245,11 @@ SQL_PATHS = """
                row_number() OVER (PARTITION BY conv.contact_key ORDER BY tp.timestamp, tp.i) AS pos,
                count(*) OVER (PARTITION BY conv.contact_key) AS n,
                max(tp.timestamp) OVER (PARTITION BY conv.contact_key) AS last_ts
-        FROM raw_touchpoints tp JOIN conv ON tp.contact_key = conv.contact_key AND tp.timestamp < conv.cut),
+        FROM raw_touchpoints tp JOIN conv ON tp.contact_key = conv.contact_key
+         -- times compared where both sides have one, whole days where a side is a bare date
+         AND CASE WHEN conv.opp <> date_trunc('day', conv.opp) AND tp.timestamp <> date_trunc('day', tp.timestamp)
+                  THEN tp.timestamp <= conv.opp
+                  ELSE tp.timestamp < CAST(date_trunc('day', conv.opp) AS TIMESTAMP) + INTERVAL 1 DAY END),
     w AS (
         SELECT *,
           CASE WHEN pos = 1 THEN 1.0 ELSE 0 END AS first,

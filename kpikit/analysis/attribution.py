@@ -1,8 +1,10 @@
 """Multi-touch attribution: how each model splits the credit for real outcomes between channels.
 
-A *path* is a contact's touchpoints in time order up to (and including the
-day of) their conversion, the date they reached the outcome (the config's real
-outcome, or ``won``). Rule-based models give each touch a weight; the weights
+A *path* is a contact's touchpoints in time order up to their conversion, the
+moment they reached the outcome (the config's real outcome, or ``won``). Times are
+compared where both sides have one (HubSpot exports minutes: a touch an hour after
+the conversion gets no credit); where a side has only a date, the whole conversion
+day counts. Rule-based models give each touch a weight; the weights
 of one path sum to 1, so channel credits sum to the number of conversions.
 Revenue (won deals linked to the contact) is split with the same weights and
 rounded to the cent by largest remainder, so channel revenue sums *exactly* to
@@ -105,9 +107,9 @@ class Paths:
     ts: np.ndarray  # int64 microseconds
     converts: np.ndarray  # per path: converted
     value: np.ndarray  # per path: revenue
-    conv_ts: np.ndarray  # per path: conversion cutoff (exclusive), int64 us
-    lead_cut: np.ndarray  # per path
-    opp_cut: np.ndarray  # per path
+    conv_ts: Cutoff  # per path: where credit stops (the conversion)
+    lead_cut: Cutoff  # per path: the lead-creation touch is the last before this
+    opp_cut: Cutoff  # per path: the opportunity-creation touch is the last before this
     n_paths: int
     no_touch_conversions: int
     no_touch_revenue: float
@@ -127,12 +129,40 @@ class Paths:
         return sub
 
 
-def _cutoff(dates: np.ndarray) -> np.ndarray:
-    """End of the conversion day (exclusive) in int64 microseconds; NaT -> int64 max."""
-    d = dates.astype("datetime64[us]")
-    nat = np.isnat(d)
-    day = d.astype("datetime64[D]").astype("datetime64[us]").astype(np.int64) + _DAY_US
-    return np.where(nat, np.iinfo(np.int64).max, day)
+@dataclass(frozen=True, eq=False)
+class Cutoff:
+    """Where a path stops, per path, in int64 microseconds (exclusive).
+
+    ``exact`` is just after the conversion moment when it has a time of day, else the end of
+    its day; ``day`` is always the end of the day. A touch with a time of day is compared with
+    ``exact``, a date-only touch with ``day``: timestamps are compared where both sides have a
+    time, days where a side has only a date (a touch hours after a same-day conversion gets no
+    credit; a touch dated that day, time unknown, does). Missing dates never cut.
+    """
+
+    exact: np.ndarray
+    day: np.ndarray
+
+    @classmethod
+    def of(cls, dates: np.ndarray, pad: int = 0) -> Cutoff:
+        d = dates.astype("datetime64[us]")
+        nat = np.isnat(d)
+        t = d.astype(np.int64)
+        start = d.astype("datetime64[D]").astype("datetime64[us]").astype(np.int64)
+        big = np.iinfo(np.int64).max
+        day = np.where(nat, big, start + _DAY_US)
+        exact = np.where(nat, big, np.where(t != start, t + 1, start + _DAY_US))
+        tail = np.full(pad, big, dtype=np.int64)
+        return cls(np.concatenate([exact, tail]), np.concatenate([day, tail]))
+
+    def at(self, idx: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """The cutoff that applies to touches at times ``ts`` on paths ``idx``."""
+        timed = ts % _DAY_US != 0
+        return np.where(timed, self.exact[idx], self.day[idx])
+
+    def only(self, keep: np.ndarray) -> Cutoff:
+        big = np.iinfo(np.int64).max
+        return Cutoff(np.where(keep, self.exact, big), np.where(keep, self.day, big))
 
 
 def build_paths(model, outcome: str | None = None) -> Paths:
@@ -170,21 +200,19 @@ def build_paths(model, outcome: str | None = None) -> Paths:
         codes[unknown] = n_c + ucodes
         n_unknown = len(uniq)
     n_paths = n_c + n_unknown
-    big = np.iinfo(np.int64).max
     pad_b = np.zeros(n_unknown, dtype=bool)
-    pad_t = np.full(n_unknown, big, dtype=np.int64)
     converts = np.concatenate([conv_c, pad_b])
     value = np.concatenate([value_c, np.zeros(n_unknown)])
-    conv_ts = np.concatenate([np.where(conv_c, _cutoff(conv_date), big), pad_t])
-    lead_cut = np.concatenate([_cutoff(c["created_date"].to_numpy()), pad_t])
-    opp_cut = np.concatenate([_cutoff(c["_d_opportunity"].to_numpy()), pad_t])
+    conv_ts = Cutoff.of(conv_date, n_unknown).only(converts)
+    lead_cut = Cutoff.of(c["created_date"].to_numpy(), n_unknown)
+    opp_cut = Cutoff.of(c["_d_opportunity"].to_numpy(), n_unknown)
 
     ch_codes, ch_uniques = pd.factorize(tp["channel"].astype("str").fillna(NOT_SET), use_na_sentinel=False)
     ts = tp["timestamp"].to_numpy().astype("datetime64[us]").astype(np.int64)
     keep = codes >= 0
     orphan = int((~keep).sum())
-    # Touches after the conversion day do not get credit.
-    cut = np.where(keep, conv_ts[np.maximum(codes, 0)], 0)
+    # Touches after the conversion do not get credit.
+    cut = np.where(keep, conv_ts.at(np.maximum(codes, 0), ts), 0)
     valid_ts = ts != np.iinfo(np.int64).min  # NaT
     after = keep & valid_ts & (ts >= cut)
     keep &= valid_ts & ~after
@@ -291,7 +319,7 @@ class PositionModel(AttributionModel):
             if "_roles" not in paths.stats:
                 roles = {}
                 for role, cut in (("lead", paths.lead_cut), ("opportunity", paths.opp_cut)):
-                    before = np.bincount(path, weights=paths.ts < cut[path], minlength=paths.n_paths)
+                    before = np.bincount(path, weights=paths.ts < cut.at(path, paths.ts), minlength=paths.n_paths)
                     k = before.astype(np.int64)[path]
                     roles[role] = np.maximum(np.minimum(k, n) - 1, 0)
                 paths.stats["_roles"] = roles
