@@ -116,8 +116,14 @@ def run_duckdb(model):
         WITH t AS (
           SELECT tp.contact_key, coalesce(tp.channel, '(not set)') ch, tp.timestamp ts, tp.i,
                  cs.opp IS NOT NULL conv, coalesce(cs.value, 0) value,
-                 CAST(date_trunc('day', cs.created_date) AS TIMESTAMP) + INTERVAL 1 DAY lead_cut,
+                 -- kpikit's cutoff: times compared where both sides have one, whole days otherwise
+                 CASE WHEN cs.created_date <> date_trunc('day', cs.created_date)
+                           AND tp.timestamp <> date_trunc('day', tp.timestamp)
+                      THEN cs.created_date + INTERVAL 1 MICROSECOND
+                      ELSE CAST(date_trunc('day', cs.created_date) AS TIMESTAMP) + INTERVAL 1 DAY END lead_cut,
                  CASE WHEN cs.opp IS NULL THEN TIMESTAMP '9999-01-01'
+                      WHEN cs.opp <> date_trunc('day', cs.opp) AND tp.timestamp <> date_trunc('day', tp.timestamp)
+                      THEN cs.opp + INTERVAL 1 MICROSECOND
                       ELSE CAST(date_trunc('day', cs.opp) AS TIMESTAMP) + INTERVAL 1 DAY END opp_cut
           FROM tp LEFT JOIN cs USING (contact_key)
           WHERE tp.contact_key IS NOT NULL AND tp.timestamp IS NOT NULL)
