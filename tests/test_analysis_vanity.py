@@ -28,9 +28,12 @@ def test_inversion_flags():
     extra = m.deals.iloc[[0, 0, 0]].assign(deal_id=["e1", "e2", "e3"], contact_key=None, campaign="LI - Q3 Launch")
     r = vanity_vs_value(m.replace(deals=pd.concat([m.deals, extra], ignore_index=True)), vanity="ctr")
     f = r.to_frame().set_index("campaign")
-    assert f.loc["LI - Q3 Launch", "flag"] == "bottom by vanity, top by value"
+    # LI is now the cheapest per opportunity (value rank 1), but on 4 opportunities: too few to call it
+    # "top by value" (the honest-ranking rule, kpikit.analysis.shrink.honest_flags).
+    assert f.loc["LI - Q3 Launch", "value_rank"] == 1 and f.loc["LI - Q3 Launch", "opportunity"] == 4
+    assert f.loc["LI - Q3 Launch", "flag"] == ""
     assert f.loc["Likes Contest", "value_rank"] == 3
-    assert any("bottom by vanity, top by value" in n for n in r.notes)
+    assert not any("top by value" in n for n in r.notes)
 
 
 def test_cpc_lower_is_better_and_pipeline_outcome():
@@ -74,3 +77,25 @@ def test_engagement_kpis_by_hand():
     # only Likes Contest reports engagements: 400 / 5,000 = 0.08 per like; the others are not ranked
     assert f.loc["Likes Contest", "cost_per_engagement"] == pytest.approx(0.08)
     assert f.loc["Likes Contest", "vanity_rank"] == 1 and pd.isna(f.loc["LI - Q3 Launch", "vanity_rank"])
+
+
+def test_vanity_kpis_are_the_core_vanity_measures():
+    from kpikit.core.measures import MEASURES, VANITY
+
+    assert sorted(k.measure.name for k in VANITY_KPIS.values()) == sorted(VANITY)
+    assert VANITY_KPIS["leads"].measure is MEASURES["lead"]  # metrics.json and configs say "leads"
+    for name, kpi in VANITY_KPIS.items():
+        assert kpi.name == name and kpi.label == kpi.measure.label
+        assert kpi.higher_is_better == kpi.measure.higher_is_better
+
+
+def test_vanity_vs_value_uses_the_shared_agreement_rule():
+    from kpikit.analysis import rank_agreement
+
+    r = vanity_vs_value(tiny_model(), by="campaign", vanity="ctr")
+    f = r.frame
+    ranked = f["vanity_rank"].notna().to_numpy()
+    again = rank_agreement(f["ctr"], f["cost_per_opportunity"], ranked=ranked)
+    assert again.tau == r.kendall_tau
+    assert again.vanity_rank.tolist() == pytest.approx(f["vanity_rank"].tolist(), nan_ok=True)
+    assert again.value_rank.tolist() == pytest.approx(f["value_rank"].tolist(), nan_ok=True)

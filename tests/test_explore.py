@@ -18,9 +18,10 @@ import pytest
 from test_explore_fixture import make_model
 
 from kpikit import explore
+from kpikit.core.fmt import fmt
+from kpikit.core.result import json_safe
 from kpikit.explore import scenarios as sc
 from kpikit.explore.precompute import Cube, parse_window, precompute
-from kpikit.explore.widgets import fmt
 
 LADDER = [f"Retargeting - clicked {d}d" for d in (7, 14, 30, 90)]
 
@@ -119,7 +120,7 @@ def test_targeting_narrowing_raises_ctr_and_cuts_opportunities(model, cube):
         "Retargeting - clicked 7d",
     ]
     # what the room sees
-    assert shown(t, "ctr", "after") == fmt(expected.after["ctr"], "pct")
+    assert shown(t, "ctr", "after") == fmt(expected.after["ctr"], "rate")
     assert shown(t, "opportunity", "after") == fmt(expected.after["opportunity"], "count")
     assert shown(t, "cost_per_opportunity", "after") == fmt(expected.after["cost_per_opportunity"], "money", "EUR")
     # independent cross-check on the raw tables
@@ -297,7 +298,7 @@ def test_incentive_gaming_meets_the_target_and_loses_outcomes(model, cube):
     assert i.controls["kpi"].value == "ctr"
     i.set(target_lift=10, conversion_lift=20)
     r = sc.incentive_scenario(cube, kpi="ctr", target_lift=0.10, conversion_lift=0.20)
-    assert i.numbers == sc._json(r.numbers)
+    assert i.numbers == json_safe(r.numbers)
     n = i.numbers
     assert n["gaming_kpi"] >= n["kpi_target"] == pytest.approx(n["baseline_kpi"] * 1.1)
     assert n["gaming_outcome"] < n["baseline_outcome"]

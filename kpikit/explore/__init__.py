@@ -22,9 +22,15 @@ displayable widget (an ``ipywidgets.AppLayout``) that also exposes
 
 Three layers, kept apart: :mod:`~kpikit.explore.precompute` (the model reduced
 once to a small cube, through the engine), :mod:`~kpikit.explore.scenarios`
-(pure functions: cube + control values -> numbers), and
-:mod:`~kpikit.explore.charts` / :mod:`~kpikit.explore.widgets` (Altair
-builders and ipywidgets wiring).
+(pure functions: cube + control values -> numbers, calling the statistics of
+:mod:`kpikit.analysis` rather than re-implementing them), and
+:mod:`~kpikit.explore.charts` / the explorer modules (Altair builders and
+ipywidgets wiring: :mod:`~kpikit.explore._targeting`,
+:mod:`~kpikit.explore._budget`, :mod:`~kpikit.explore._outcomes`,
+:mod:`~kpikit.explore._attribution`, :mod:`~kpikit.explore._incentive`, on the
+shared :mod:`~kpikit.explore._base`; :mod:`~kpikit.explore.widgets` holds the
+registry). Measures, labels and number formats are the core's
+(:mod:`kpikit.core.measures`, :func:`kpikit.core.fmt.fmt`).
 
 Snapshots
 ---------
@@ -49,7 +55,7 @@ infinity are written as ``null``)::
       "real_outcome": "opportunity",
       "controls": {"clicked_within": 30.0, "top_k": 0, "exclude": []},
       "numbers": {...},                 # the headline figures shown (per explorer, below)
-      "result": {...},                  # the scenario's to_dict(): controls + numbers + detail rows
+      "result": {...},                  # the scenario's to_dict(): view, currency, rows, controls, numbers, notes
       "summary": "Narrowing to 3 audiences moves CTR +53.1% and opportunities -56.4%.",
       "charts": [{"name": "index", "title": "...", "svg": "<name>-index.svg", "png": "<name>-index.png"}]
     }
@@ -60,7 +66,9 @@ opportunity, cost, cost_per_opportunity``; budget_shift ``{spend_now,
 spend_scenario, outcome_now, outcome_scenario, outcome_low, outcome_high,
 cost_per_outcome_now, cost_per_outcome_scenario, warnings}`` (weekly);
 outcome_switch ``{top_by_vanity, top_by_value, outcomes, cost_per_outcome,
-rank_correlation, spend_share_vanity_only}``; attribution_switch ``{model,
+rank_correlation, spend_share_vanity_only}`` (``rank_correlation`` is Kendall's
+tau-b between the vanity and the value ranking over campaigns with spend: the
+report's ``vanity.kendall_tau`` for the same outcome and KPI); attribution_switch ``{model,
 credit: {channel: credit}, top_channel, cost_per_outcome: {campaign: cost}}``;
 incentive ``{kpi_target, <path>_kpi, <path>_outcome, <path>_cost,
 <path>_impressions, gaming_meets_target, gaming_audiences_count,
@@ -104,6 +112,13 @@ __all__ = [
 ]
 
 
+def _explorer(name: str, model: Any, **kwargs: Any):
+    # The registry says which class an explorer name is; importing it loads ipywidgets and altair.
+    from kpikit.explore.widgets import EXPLORERS
+
+    return EXPLORERS[name](model, **kwargs)
+
+
 def intro(model: Any):
     """A one-paragraph header for the room: client, period, spend and outcomes, and what was unattributed.
 
@@ -120,45 +135,33 @@ def intro(model: Any):
 
 def targeting(model: Any):
     """Targeting narrowness explorer (seed story 1). See :class:`~kpikit.explore.widgets.TargetingExplorer`."""
-    from kpikit.explore.widgets import TargetingExplorer
-
-    return TargetingExplorer(model)
+    return _explorer("targeting", model)
 
 
 def budget_shift(model: Any, *, by: str = "platform", n_boot: int = 200):
     """Budget shift explorer: one weekly-spend slider per platform (``by="campaign"``: per campaign).
 
     See :class:`~kpikit.explore.widgets.BudgetExplorer` and
-    :func:`~kpikit.explore.scenarios.fit_response_curves` for how the curves are fitted.
+    :mod:`kpikit.analysis.response` for how the curves are fitted.
     """
-    from kpikit.explore.widgets import BudgetExplorer
-
-    return BudgetExplorer(model, by=by, n_boot=n_boot)
+    return _explorer("budget_shift", model, by=by, n_boot=n_boot)
 
 
 def outcome_switch(model: Any):
     """Real-outcome switch explorer. See :class:`~kpikit.explore.widgets.OutcomeExplorer`."""
-    from kpikit.explore.widgets import OutcomeExplorer
-
-    return OutcomeExplorer(model)
+    return _explorer("outcome_switch", model)
 
 
 def attribution_switch(model: Any):
     """Attribution model switch explorer. See :class:`~kpikit.explore.widgets.AttributionExplorer`."""
-    from kpikit.explore.widgets import AttributionExplorer
-
-    return AttributionExplorer(model)
+    return _explorer("attribution_switch", model)
 
 
 def incentive(model: Any):
     """Incentive simulator (seed story 1, the bonus). See :class:`~kpikit.explore.widgets.IncentiveExplorer`."""
-    from kpikit.explore.widgets import IncentiveExplorer
-
-    return IncentiveExplorer(model)
+    return _explorer("incentive", model)
 
 
 def vanity_cost(model: Any):
     """Cost of a vanity KPI (seed story 2). See :class:`~kpikit.explore.widgets.VanityCostExplorer`."""
-    from kpikit.explore.widgets import VanityCostExplorer
-
-    return VanityCostExplorer(model)
+    return _explorer("vanity_cost", model)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from kpikit.explore.scenarios import QUADRANTS
+
 __all__ = [
     "index_chart",
     "segments_chart",
@@ -109,7 +111,6 @@ def response_chart(
 
 def quadrant_chart(frame: pd.DataFrame, vanity_label: str, outcome_label: str, vanity_format: str = ".2%") -> alt.Chart:
     """Vanity KPI (x) against outcomes per 1,000 spent (y), one point per campaign, coloured by quadrant."""
-    domain = ["both", "vanity only", "value only", "neither"]
     return (
         alt.Chart(frame)
         .mark_circle(opacity=0.85, stroke="white")
@@ -118,7 +119,7 @@ def quadrant_chart(frame: pd.DataFrame, vanity_label: str, outcome_label: str, v
             y=alt.Y("value_per_k:Q", title=f"{outcome_label} per 1,000 spent"),
             size=alt.Size("cost:Q", legend=None, scale=alt.Scale(range=[60, 900])),
             color=alt.Color(
-                "quadrant:N", scale=alt.Scale(domain=domain, range=[GOOD, BAD, "#2ca02c", MUTED]), title=None
+                "quadrant:N", scale=alt.Scale(domain=list(QUADRANTS), range=[GOOD, BAD, "#2ca02c", MUTED]), title=None
             ),
             tooltip=[
                 "campaign:N",

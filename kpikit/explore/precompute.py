@@ -43,45 +43,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpikit.errors import CurrencyError
+from kpikit.core.measures import REAL_OUTCOMES
+from kpikit.core.money import to_reporting_currency
+from kpikit.core.names import NOT_SET, UNATTRIBUTED
 
 __all__ = [
-    "OUTCOME_COLUMNS",
-    "OUTCOME_LABELS",
-    "OUTCOME_SINGULAR",
     "DELIVERY_COLUMNS",
+    "VALUE_COLUMNS",
     "Cube",
     "precompute",
     "parse_window",
-    "UNATTRIBUTED",
 ]
 
-# Stages counted per contact, in funnel order, then the ABM outcome.
-_STAGES = ("lead", "mql", "sql", "opportunity", "won")
-OUTCOME_COLUMNS: tuple[str, ...] = (*_STAGES, "key_account")
-OUTCOME_LABELS: dict[str, str] = {
-    "lead": "leads",
-    "mql": "MQLs",
-    "sql": "SQLs",
-    "opportunity": "opportunities",
-    "won": "won deals",
-    "key_account": "key accounts engaged",
-}
-OUTCOME_SINGULAR: dict[str, str] = {
-    "lead": "lead",
-    "mql": "MQL",
-    "sql": "SQL",
-    "opportunity": "opportunity",
-    "won": "won deal",
-    "key_account": "key account engaged",
-}
 DELIVERY_COLUMNS: tuple[str, ...] = ("impressions", "clicks", "cost", "engagements")
-MONEY_COLUMNS: tuple[str, ...] = ("pipeline", "revenue")
-VALUE_COLUMNS: tuple[str, ...] = (*DELIVERY_COLUMNS, *OUTCOME_COLUMNS, *MONEY_COLUMNS)
-KEYS: tuple[str, ...] = ("platform", "campaign", "audience", "week")
-
-UNATTRIBUTED = "(unattributed)"
-NOT_SET = "(not set)"  # the engine's label for an empty segment value
+#: Every summed column of the cube: delivery, the outcome counts (:data:`~kpikit.core.measures.REAL_OUTCOMES`),
+#: then the money the outcomes bring.
+VALUE_COLUMNS: tuple[str, ...] = (*DELIVERY_COLUMNS, *REAL_OUTCOMES, "pipeline", "revenue")
 
 # The retargeting-window rule. An audience is a retargeting audience of N days
 # when its name says "clicked|visited|engaged|viewed|retarget..." and a number
@@ -287,49 +264,9 @@ def precompute(model: Any) -> Cube:
     return cube
 
 
-def _in_reporting_currency(model: Any) -> Any:
-    """The model with spend and deal money converted with the config's ``fx_rates`` when mixed.
-
-    Loaded models are converted by the loader already; this serves models built in
-    memory (e.g. the sample generator's ground truth), which the engine refuses when
-    they mix currencies.
-    """
-    config = getattr(model, "config", None)
-    target = getattr(config, "currency", None)
-    if target is None:
-        return model
-    changes = {}
-    missing: set[str] = set()
-    for table, money in (("spend", ("cost", "reported_revenue")), ("deals", ("amount",))):
-        frame = getattr(model, table)
-        if not len(frame) or "currency" not in frame:
-            continue
-        codes = frame["currency"]
-        if not (codes.notna() & (codes != target)).any():
-            continue
-        rates = {}
-        for code in codes.dropna().unique():
-            r = config.rate(str(code))
-            if r is None:
-                missing.add(str(code))
-            rates[code] = r
-        if missing:
-            continue
-        factor = codes.map(rates).astype("float64").fillna(1.0)
-        new = frame.assign(**{c: frame[c] * factor for c in money if c in frame}, currency=target)
-        changes[table] = new.astype({"currency": "str"})
-    if missing:
-        raise CurrencyError(
-            f"money in {sorted(missing)} has no exchange rate into {target}",
-            column="currency",
-            found=repr(sorted(missing)),
-            fix=f"add fx_rates for them to the client config, e.g. fx_rates: {{{sorted(missing)[0]}: 0.92}}",
-        )
-    return model.replace(**changes) if changes else model
-
-
 def _build(model: Any) -> Cube:
-    model = _in_reporting_currency(model)
+    # Models built in memory may mix currencies; loaded ones are converted already (then no copy).
+    model = to_reporting_currency(model)
     # The engine owns how outcomes reach a segment (campaign-name matching,
     # stage rules, deals, key accounts): take its weekly segment table as is.
     from kpikit.analysis.segments import segment_table
@@ -359,7 +296,6 @@ def _build(model: Any) -> Cube:
     audiences = audiences.sort_values(["window_days", "audience"], ascending=[False, True]).reset_index(drop=True)
     # Distinct key accounts are not additive over segments: take them per campaign from the engine.
     campaigns = segment_table(model, by="campaign")
-    campaigns = campaigns.rename(columns={"revenue": "revenue"})
 
     cost_in = float(model.spend["cost"].astype("float64").fillna(0.0).sum())
     recon = {

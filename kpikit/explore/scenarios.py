@@ -1,9 +1,28 @@
 """Scenario functions: one small aggregation of a :class:`Cube` per interaction.
 
-Pure pandas/numpy, no widgets and no charts: each function takes the cube and
-the control values and returns a frozen result with ``numbers`` (the headline
-figures a widget shows), ``to_frame()`` and ``to_dict()``. Tests check the
-explorers against these functions, and these functions against the engine.
+Pure pandas/numpy, no widgets and no charts: each function takes the cube and the control
+values and returns a :class:`ScenarioResult` (a :class:`kpikit.core.result.Result`) with
+``numbers`` (the headline figures a widget shows), ``frame`` (its table), ``to_frame()``,
+``to_dict()`` and ``_repr_html_``. Tests check the explorers against these functions, and
+these functions against the engine.
+
+The scenarios compute nothing the engine or the core already defines: measures, labels and
+directions come from :data:`kpikit.core.measures.MEASURES`, vanity KPIs from
+:data:`kpikit.analysis.vanity.VANITY_KPIS`, the rank agreement from
+:func:`kpikit.analysis.vanity.rank_agreement` (the report's Kendall tau-b), the KPI ladder from
+:func:`kpikit.analysis.vanity.kpi_ladder` and the response curves from
+:mod:`kpikit.analysis.response`.
+
+============================  ================================  ======================
+scenario                      result                            explorer
+============================  ================================  ======================
+:func:`targeting_scenario`    :class:`TargetingResult`          ``targeting``
+:func:`budget_scenario`       :class:`BudgetResult`             ``budget_shift``
+:func:`outcome_ranking`       :class:`RankingResult`            ``outcome_switch``
+:func:`attribution_scenario`  :class:`AttributionSwitchResult`  ``attribution_switch``
+:func:`incentive_scenario`    :class:`IncentiveResult`          ``incentive``
+:func:`vanity_cost_scenario`  :class:`VanityCostResult`         ``vanity_cost``
+============================  ================================  ======================
 
 Examples
 --------
@@ -14,31 +33,37 @@ Examples
 >>> everyone = targeting_scenario(cube)
 >>> everyone.after == everyone.before
 True
+>>> everyone.to_frame().columns.tolist()
+['metric', 'all audiences', 'narrowed', 'change']
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from kpikit.analysis import response
+from kpikit.analysis.response import BAND, ResponseCurve
+from kpikit.analysis.vanity import VANITY_KPIS, kpi_ladder, rank_agreement, rank_values
+from kpikit.core.measures import MEASURES, REAL_OUTCOMES, safe_divide
+from kpikit.core.result import Result
 from kpikit.errors import KpikitError
-from kpikit.explore.precompute import OUTCOME_COLUMNS, OUTCOME_LABELS, OUTCOME_SINGULAR, VALUE_COLUMNS, Cube
+from kpikit.explore.precompute import VALUE_COLUMNS, Cube
 
 __all__ = [
-    "METRICS",
-    "VANITY_METRICS",
+    "ScenarioResult",
     "ROLE_KPIS",
+    "QUADRANTS",
+    "FAR_BEYOND",
     "summarise",
     "targeting_scenario",
     "window_options",
     "TargetingResult",
-    "ResponseCurve",
     "fit_response_curves",
     "budget_scenario",
     "BudgetResult",
@@ -50,120 +75,98 @@ __all__ = [
     "VanityCostResult",
     "attribution_scenario",
     "attribution_tables",
-    "AttributionResult",
+    "AttributionSwitchResult",
 ]
 
 
-def _div(a, b):
-    """a / b, NaN where b is 0; scalars give a float, arrays an array."""
-    if np.ndim(a) == 0 and np.ndim(b) == 0:
-        return float(a) / float(b) if b else math.nan
-    a, b = np.asarray(a, dtype="float64"), np.asarray(b, dtype="float64")
-    return np.divide(a, b, out=np.full(np.broadcast_shapes(a.shape, b.shape), np.nan), where=b != 0)
+@dataclass(frozen=True, eq=False, kw_only=True)
+class ScenarioResult(Result):
+    """A workshop scenario: the control values, the headline ``numbers`` and the detail ``frame``.
+
+    ``to_dict()`` holds ``view``, ``currency``, ``rows`` (the frame), ``controls``, every
+    headline number and ``notes``: what a snapshot saves as its ``result``.
+    """
+
+    view: ClassVar[str] = "scenario"
+    title: ClassVar[str] = "Workshop scenario"
+
+    #: The detail table, built by :meth:`_table` on first use (see ``__getattr__``).
+    frame: pd.DataFrame = field(init=False, repr=False)
+    controls: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def numbers(self) -> dict[str, Any]:
+        """The headline figures the explorer shows (plain values; rates as fractions)."""
+        raise NotImplementedError
+
+    def _table(self) -> pd.DataFrame:
+        """The detail table (subclasses build it from their fields)."""
+        raise NotImplementedError
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when ``frame`` is not built yet (or for a missing name). An interaction reads
+        # ``numbers``; a DataFrame per slider move would cost more than the scenario itself.
+        if name != "frame":
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        frame = self._table()
+        object.__setattr__(self, "frame", frame)  # frozen: set once, the table never changes after
+        return frame
+
+    def _extra(self) -> dict[str, Any]:
+        return {"controls": self.controls, **self.numbers}
 
 
-def _json(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {str(k): _json(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_json(x) for x in v]
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
+def _ratio(a: float, b: float) -> float:
+    # The one division rule (NaN, never inf, for a zero denominator) on two totals.
+    return float(safe_divide(a, b))
 
 
-@dataclass(frozen=True)
-class Metric:
-    """A headline figure: ``kind`` drives formatting (pct, count, money)."""
-
-    key: str
-    label: str
-    kind: str
-    compute: Callable[[Mapping[str, float]], float]
-    higher_is_better: bool = True
-
-
-def _m(key, label, kind, fn, higher=True) -> Metric:
-    return Metric(key, label, kind, fn, higher)
-
-
-# Registry of every headline metric an explorer can show, computed from summed totals.
-METRICS: dict[str, Metric] = {
-    m.key: m
-    for m in (
-        _m("ctr", "CTR", "pct", lambda t: _div(t["clicks"], t["impressions"])),
-        _m("impressions", "reach (impressions)", "count", lambda t: t["impressions"]),
-        _m("clicks", "clicks", "count", lambda t: t["clicks"]),
-        _m("engagements", "engagements (likes, shares)", "count", lambda t: t["engagements"]),
-        _m("cost", "cost", "money", lambda t: t["cost"], False),
-        _m("cpc", "cost per click", "money", lambda t: _div(t["cost"], t["clicks"]), False),
-        _m("pipeline", "pipeline", "money", lambda t: t["pipeline"]),
-        *(_m(o, OUTCOME_LABELS[o], "count", (lambda t, o=o: t[o])) for o in OUTCOME_COLUMNS),
-        *(
-            _m(
-                f"cost_per_{o}",
-                f"cost per {OUTCOME_SINGULAR[o]}",
-                "money",
-                (lambda t, o=o: _div(t["cost"], t[o])),
-                False,
-            )
-            for o in OUTCOME_COLUMNS
-        ),
-    )
-}
-
-# Vanity KPIs a campaign can be ranked on (the ones roles get paid on).
-VANITY_METRICS: tuple[str, ...] = ("ctr", "clicks", "impressions", "engagements", "cpc")
+def _check_outcome(outcome: str) -> None:
+    if outcome not in REAL_OUTCOMES:
+        raise KpikitError(f"unknown outcome {outcome!r}", expected=f"one of {list(REAL_OUTCOMES)}", found=repr(outcome))
 
 
 def summarise(totals: Mapping[str, float], keys: Iterable[str]) -> dict[str, float]:
-    """Compute the named :data:`METRICS` from summed value columns.
+    """Compute the named :data:`~kpikit.core.measures.MEASURES` from summed value columns.
 
     Examples
     --------
     >>> summarise({"impressions": 1000, "clicks": 25, "cost": 50.0, "opportunity": 2}, ["ctr", "cost_per_opportunity"])
     {'ctr': 0.025, 'cost_per_opportunity': 25.0}
     """
-    return {k: float(METRICS[k].compute(totals)) for k in keys}
-
-
-def _totals(frame: pd.DataFrame) -> dict[str, float]:
-    s = frame[list(VALUE_COLUMNS)].sum()
-    return {c: float(s[c]) for c in VALUE_COLUMNS}
+    return {k: float(MEASURES[k].compute(totals)) for k in keys}
 
 
 # ---------------------------------------------------------------- targeting
 
 
-@dataclass(frozen=True)
-class TargetingResult:
+@dataclass(frozen=True, eq=False, kw_only=True)
+class TargetingResult(ScenarioResult):
     """Before (every paid audience) vs after (the narrowed selection).
 
-    ``keep`` flags each row of ``cube.audiences``; ``before``/``after`` hold
-    the :attr:`metrics` values.
+    ``keep`` flags each row of ``cube.audiences``; ``before``/``after``/``change`` hold the
+    :attr:`metrics` values; ``frame`` is one row per metric.
     """
 
-    controls: dict[str, Any]
+    view: ClassVar[str] = "targeting"
+    title: ClassVar[str] = "Targeting: every paid audience vs the narrowed selection"
+    #: audience names listed in ``numbers`` (the count is always given)
+    MAX_LISTED: ClassVar[int] = 50
+
     keep: np.ndarray
     metrics: tuple[str, ...]
     before: dict[str, float]
     after: dict[str, float]
-    currency: str
-    cube: Any = None
-
-    #: audience names listed in ``numbers`` (the count is always given)
-    MAX_LISTED: ClassVar[int] = 50
+    change: dict[str, float]
+    cube: Any = field(default=None, repr=False)
 
     @property
     def numbers(self) -> dict[str, Any]:
-        change = {k: _div(self.after[k] - self.before[k], self.before[k]) for k in self.metrics}
         kept = self.kept
         return {
             "before": self.before,
             "after": self.after,
-            "change": change,
+            "change": self.change,
             "audiences_kept_count": len(kept),
             "audiences_kept": kept[: self.MAX_LISTED],
         }
@@ -179,20 +182,16 @@ class TargetingResult:
         arr = self.cube.audience_arrays()
         return self.cube.audiences.assign(ctr=arr.ctr, kept=self.keep)
 
-    def to_frame(self) -> pd.DataFrame:
-        rows = [
+    def _table(self) -> pd.DataFrame:
+        k = self.metrics
+        return pd.DataFrame(
             {
-                "metric": METRICS[k].label,
-                "all audiences": self.before[k],
-                "narrowed": self.after[k],
-                "change": _div(self.after[k] - self.before[k], self.before[k]),
+                "metric": [MEASURES[m].label for m in k],
+                "all audiences": [self.before[m] for m in k],
+                "narrowed": [self.after[m] for m in k],
+                "change": [self.change[m] for m in k],
             }
-            for k in self.metrics
-        ]
-        return pd.DataFrame(rows)
-
-    def to_dict(self) -> dict[str, Any]:
-        return _json({"controls": self.controls, **self.numbers})
+        )
 
 
 def window_options(cube: Cube) -> list[tuple[str, float]]:
@@ -262,107 +261,45 @@ def targeting_scenario(
     metrics = ["ctr", "impressions", "clicks", "lead", "opportunity", "cost", "cost_per_opportunity"]
     if cube.real_outcome not in ("lead", "opportunity"):
         metrics += [cube.real_outcome, f"cost_per_{cube.real_outcome}"]
-    before = summarise(arr.total(), metrics)
-    after = summarise(arr.total(keep), metrics)
+    # Before and after in one pass: each measure computes on two-row arrays (totals of all, of the kept).
+    both = np.vstack([arr.values.sum(axis=0), arr.values[keep].sum(axis=0)])
+    totals = {c: both[:, j] for j, c in enumerate(arr.columns)}
+    values = np.array([MEASURES[k].compute(totals) for k in metrics], dtype="float64")
+    change = safe_divide(values[:, 1] - values[:, 0], values[:, 0])
+    before = dict(zip(metrics, values[:, 0].tolist(), strict=True))
+    after = dict(zip(metrics, values[:, 1].tolist(), strict=True))
     controls = {"clicked_within": clicked_within or None, "top_k": top_k or 0, "exclude": sorted(exclude)}
-    return TargetingResult(controls, keep, tuple(metrics), before, after, cube.currency, cube)
+    return TargetingResult(
+        currency=cube.currency,
+        controls=controls,
+        keep=keep,
+        metrics=tuple(metrics),
+        before=before,
+        after=after,
+        change=dict(zip(metrics, change.tolist(), strict=True)),
+        cube=cube,
+    )
 
 
 # ------------------------------------------------------------------- budget
 
 
-def _saturating(x, a, b):
-    return a * (1.0 - np.exp(-np.asarray(x, dtype="float64") / b))
-
-
-@dataclass(frozen=True)
-class ResponseCurve:
-    """``outcome = a · (1 − exp(−spend / b))`` fitted to one platform's weekly history.
-
-    ``draws`` are bootstrap refits (rows ``a, b``) that carry the uncertainty;
-    ``method`` is ``"saturating"``, or ``"linear"`` (cost per outcome held
-    constant) when the history is too short to fit a curve.
-    """
-
-    platform: str
-    outcome: str
-    a: float
-    b: float
-    draws: np.ndarray
-    weeks: pd.DataFrame
-    method: str = "saturating"
-
-    @property
-    def max_observed(self) -> float:
-        return float(self.weeks["cost"].max()) if len(self.weeks) else 0.0
-
-    @property
-    def mean_spend(self) -> float:
-        return float(self.weeks["cost"].mean()) if len(self.weeks) else 0.0
-
-    def predict(self, spend) -> np.ndarray:
-        """Point prediction of weekly outcomes at weekly ``spend``."""
-        if self.method == "linear":
-            return self.a * np.asarray(spend, dtype="float64")
-        return _saturating(spend, self.a, self.b)
-
-    def predict_draws(self, spend) -> np.ndarray:
-        """Predictions under every bootstrap draw: shape ``(n_draws, len(spend))``."""
-        x = np.atleast_1d(np.asarray(spend, dtype="float64"))
-        a = self.draws[:, :1]
-        if self.method == "linear":
-            return a * x[None, :]
-        return a * (1.0 - np.exp(-x[None, :] / self.draws[:, 1:2]))
-
-
-MIN_WEEKS = 6
-BAND = (0.05, 0.95)
-
-
-def _profile_fit(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least squares over a grid of ``b`` with ``a`` solved exactly; vectorised over rows.
-
-    ``x``, ``y`` are ``(n_fits, n_weeks)``; returns the best ``a`` and ``b`` per fit.
-    """
-    f = 1.0 - np.exp(-x[:, None, :] / grid[None, :, None])  # fits × grid × weeks
-    ff = (f * f).sum(axis=2)
-    fy = (f * y[:, None, :]).sum(axis=2)
-    a = np.where(ff > 0, fy / np.where(ff > 0, ff, 1.0), 0.0)
-    sse = (y * y).sum(axis=1)[:, None] - 2 * a * fy + a * a * ff
-    best = sse.argmin(axis=1)
-    rows = np.arange(len(x))
-    return np.maximum(a[rows, best], 0.0), grid[best]
-
-
-def _fit_point(x: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple[float, float]:
-    """Grid start, then scipy's least squares to polish ``(a, b)`` within the grid's range."""
-    from scipy.optimize import curve_fit
-
-    a0, b0 = _profile_fit(x[None, :], y[None, :], grid)
-    try:
-        (a, b), _ = curve_fit(
-            _saturating, x, y, p0=(max(a0[0], 1e-9), b0[0]), bounds=([0.0, grid[0]], [np.inf, grid[-1]]), maxfev=500
-        )
-        return float(a), float(b)
-    except (RuntimeError, ValueError):
-        return float(a0[0]), float(b0[0])
-
-
 def fit_response_curves(
     cube: Cube, outcome: str | None = None, *, by: str = "platform", n_boot: int = 200, seed: int = 0
 ) -> dict[str, ResponseCurve]:
-    """Fit a diminishing-returns curve per platform (or per campaign: ``by="campaign"``) on weekly history.
+    """The cube's paid weekly history per platform (or campaign) fitted by :mod:`kpikit.analysis.response`.
 
-    Each platform's (campaign's) weekly ``(cost, outcome)`` points (weeks with spend) are
-    fitted by least squares to ``a · (1 − exp(−spend / b))``: ``a`` is the
-    ceiling of weekly outcomes, ``b`` the spend at which ~63 % of it is
-    reached (searched between 1/20 and 50 times the highest observed week,
-    then polished with :func:`scipy.optimize.curve_fit`). Uncertainty:
-    ``n_boot`` refits on weeks resampled with replacement (profiled least
-    squares, vectorised); the explorer shows the 5–95 % band of their
-    predictions. With fewer than six weeks with spend and outcomes the curve
-    is *linear* (the observed cost per outcome, bootstrapped the same way) and
-    says so.
+    Only picks the data: the fit, its bootstrap band and the linear fallback for short
+    histories are :func:`kpikit.analysis.response.fit_response_curves`.
+
+    Parameters
+    ----------
+    cube : Cube
+    outcome : str, optional
+        Default: the client's real outcome.
+    by : {"platform", "campaign"}
+    n_boot, seed : int
+        Bootstrap refits per curve, and their seed.
 
     Examples
     --------
@@ -373,31 +310,10 @@ def fit_response_curves(
     True
     """
     outcome = outcome or cube.real_outcome
-    if outcome not in OUTCOME_COLUMNS:
-        raise KpikitError(
-            f"unknown outcome {outcome!r}", expected=f"one of {list(OUTCOME_COLUMNS)}", found=repr(outcome)
-        )
+    _check_outcome(outcome)
     if by not in ("platform", "campaign"):
         raise KpikitError("budget curves are fitted per platform or per campaign", found=repr(by), fix="by='campaign'")
-    weekly = cube.paid.groupby([by, "week"], observed=True)[["cost", outcome]].sum().reset_index()
-    weekly = weekly[weekly["cost"] > 0]
-    rng = np.random.default_rng(seed)
-    curves: dict[str, ResponseCurve] = {}
-    for platform, w in weekly.groupby(by, sort=True, observed=True):
-        w = w.rename(columns={outcome: "outcome"})[["week", "cost", "outcome"]].reset_index(drop=True)
-        x, y = w["cost"].to_numpy(), w["outcome"].to_numpy()
-        idx = rng.integers(0, len(w), size=(n_boot, len(w)))
-        if len(w) < MIN_WEEKS or (y > 0).sum() < 3:
-            rate = _div(y.sum(), x.sum())
-            boot = y[idx].sum(axis=1) / np.maximum(x[idx].sum(axis=1), 1e-12)
-            draws = np.column_stack([boot, np.full(n_boot, np.inf)])
-            curves[str(platform)] = ResponseCurve(str(platform), outcome, rate, math.inf, draws, w, "linear")
-            continue
-        grid = np.geomspace(x.max() / 20.0, x.max() * 50.0, 120)
-        a, b = _fit_point(x, y, grid)
-        ba, bb = _profile_fit(x[idx], y[idx], grid)
-        curves[str(platform)] = ResponseCurve(str(platform), outcome, a, b, np.column_stack([ba, bb]), w)
-    return curves
+    return response.fit_response_curves(cube.paid, outcome, by=by, n_boot=n_boot, seed=seed)
 
 
 # Scenario spend beyond the highest observed week: > 1× is extrapolation (note),
@@ -405,34 +321,41 @@ def fit_response_curves(
 FAR_BEYOND = 1.5
 
 
-@dataclass(frozen=True)
-class BudgetResult:
-    """Weekly spend per platform now vs in the scenario, with predicted outcomes and a 90 % band."""
+@dataclass(frozen=True, eq=False, kw_only=True)
+class BudgetResult(ScenarioResult):
+    """Weekly spend per platform now vs in the scenario, with predicted outcomes and a 90 % band.
 
-    controls: dict[str, Any]
+    ``frame`` (also ``platforms``): one row per platform; ``notes`` (also ``warnings``): what
+    the explorer warns about (spend beyond the observed weeks, linear curves).
+    """
+
+    view: ClassVar[str] = "budget_shift"
+    title: ClassVar[str] = "Budget shift: weekly spend and predicted outcomes"
+
     rows: tuple[dict[str, Any], ...]
     outcome: str
-    currency: str
     totals: dict[str, float]
-    warnings: tuple[str, ...]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.notes
+
+    @property
+    def platforms(self) -> pd.DataFrame:
+        """One row per platform: spend now / scenario, predictions, band, ``range`` (observed, beyond, far)."""
+        return self.frame
 
     @property
     def numbers(self) -> dict[str, Any]:
-        return {**self.totals, "warnings": list(self.warnings)}
+        return {**self.totals, "warnings": list(self.notes)}
 
-    @cached_property
-    def platforms(self) -> pd.DataFrame:
-        """One row per platform: spend now / scenario, predictions, band, ``range`` (observed, beyond, far)."""
+    def _table(self) -> pd.DataFrame:
         return pd.DataFrame(list(self.rows))
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.platforms.copy()
 
-    def to_dict(self) -> dict[str, Any]:
-        return _json({"controls": self.controls, **self.numbers, "platforms": list(self.rows)})
-
-
-def budget_scenario(curves: Mapping[str, ResponseCurve], spend: Mapping[str, float]) -> BudgetResult:
+def budget_scenario(
+    curves: Mapping[str, ResponseCurve], spend: Mapping[str, float], *, currency: str = ""
+) -> BudgetResult:
     """Predict weekly outcomes when weekly spend per platform is ``spend``.
 
     Platforms missing from ``spend`` keep their observed mean weekly spend.
@@ -443,6 +366,7 @@ def budget_scenario(curves: Mapping[str, ResponseCurve], spend: Mapping[str, flo
     Examples
     --------
     >>> import numpy as np, pandas as pd
+    >>> from kpikit.analysis.response import ResponseCurve
     >>> w = pd.DataFrame({"week": range(3), "cost": [100.0, 200.0, 300.0], "outcome": [1.0, 2.0, 3.0]})
     >>> c = ResponseCurve("search", "lead", 0.01, np.inf, np.array([[0.01, np.inf]] * 5), w, "linear")
     >>> r = budget_scenario({"search": c}, {"search": 600.0})
@@ -450,15 +374,14 @@ def budget_scenario(curves: Mapping[str, ResponseCurve], spend: Mapping[str, flo
     (6.0, 'search: 600 a week is 2.0× the highest w')
     """
     rows = []
-    draws_now, draws_new = 0.0, 0.0
+    draws_new = 0.0
     warnings = []
     for name, c in curves.items():
         now = c.mean_spend
         new = float(spend.get(name, now))
-        d_now, d_new = c.predict_draws([now])[:, 0], c.predict_draws([new])[:, 0]
-        draws_now = draws_now + d_now
+        d_new = c.predict_draws([new])[:, 0]
         draws_new = draws_new + d_new
-        ratio = _div(new, c.max_observed)
+        ratio = _ratio(new, c.max_observed)
         level = "far" if ratio > FAR_BEYOND else "beyond" if ratio > 1.0 else "observed"
         if level == "far":
             warnings.append(
@@ -485,7 +408,6 @@ def budget_scenario(curves: Mapping[str, ResponseCurve], spend: Mapping[str, flo
             }
         )
     outcome = next(iter(curves.values())).outcome if curves else ""
-    currency = ""
     tot = {
         "spend_now": float(sum(r["spend_now"] for r in rows)),
         "spend_scenario": float(sum(r["spend_scenario"] for r in rows)),
@@ -494,44 +416,46 @@ def budget_scenario(curves: Mapping[str, ResponseCurve], spend: Mapping[str, flo
         "outcome_low": float(np.quantile(draws_new, BAND[0])) if rows else 0.0,
         "outcome_high": float(np.quantile(draws_new, BAND[1])) if rows else 0.0,
     }
-    tot["cost_per_outcome_now"] = _div(tot["spend_now"], tot["outcome_now"])
-    tot["cost_per_outcome_scenario"] = _div(tot["spend_scenario"], tot["outcome_scenario"])
+    tot["cost_per_outcome_now"] = _ratio(tot["spend_now"], tot["outcome_now"])
+    tot["cost_per_outcome_scenario"] = _ratio(tot["spend_scenario"], tot["outcome_scenario"])
     controls = {"spend": {k: float(spend.get(k, curves[k].mean_spend)) for k in curves}}
-    return BudgetResult(controls, tuple(rows), outcome, currency, tot, tuple(warnings))
+    return BudgetResult(
+        currency=currency,
+        notes=tuple(warnings),
+        controls=controls,
+        rows=tuple(rows),
+        outcome=outcome,
+        totals=tot,
+    )
 
 
 # ---------------------------------------------------------- outcome switch
 
 
-@dataclass(frozen=True)
-class RankingResult:
-    """Campaigns ranked by a vanity KPI and by cost per real outcome, with the quadrant."""
+@dataclass(frozen=True, eq=False, kw_only=True)
+class RankingResult(ScenarioResult):
+    """Campaigns ranked by a vanity KPI and by cost per real outcome, with the quadrant.
 
-    controls: dict[str, Any]
+    ``frame`` (also ``campaigns``): one row per campaign, best value first.
+    """
+
+    view: ClassVar[str] = "outcome_switch"
+    title: ClassVar[str] = "Campaigns by vanity KPI and by cost per real outcome"
+
     campaigns: pd.DataFrame
     outcome: str
     vanity: str
-    currency: str
-    numbers: dict[str, Any]
+    headline: dict[str, Any]
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.campaigns.copy()
+    @property
+    def numbers(self) -> dict[str, Any]:
+        return dict(self.headline)
 
-    def to_dict(self) -> dict[str, Any]:
-        cols = ["campaign", "vanity_value", "outcome", "cost_per_outcome", "vanity_rank", "value_rank", "quadrant"]
-        return _json(
-            {"controls": self.controls, **self.numbers, "campaigns": self.campaigns[cols].to_dict(orient="records")}
-        )
+    def _table(self) -> pd.DataFrame:
+        return self.campaigns
 
 
 QUADRANTS = ("both", "vanity only", "value only", "neither")
-
-
-def _min_rank(key: np.ndarray) -> np.ndarray:
-    """1-based ranks, ties share the lowest rank (pandas ``method="min"``), NaN last."""
-    from scipy.stats import rankdata
-
-    return rankdata(np.where(np.isnan(key), np.inf, key), method="min").astype(int)
 
 
 def outcome_ranking(cube: Cube, outcome: str | None = None, vanity: str = "ctr", by: str = "campaign") -> RankingResult:
@@ -540,9 +464,25 @@ def outcome_ranking(cube: Cube, outcome: str | None = None, vanity: str = "ctr",
     ``value`` is outcomes per unit of cost (the inverse of cost per outcome);
     the quadrant compares a campaign with all paid campaigns together (total
     vanity KPI, total outcomes per cost): "vanity only" campaigns look good on
-    the KPI and buy fewer real outcomes per euro than average. Ranks: 1 is
-    best; ties share the best rank; a campaign without outcomes ranks last on
+    the KPI and buy fewer real outcomes per euro than average. Ranks
+    (:func:`~kpikit.analysis.vanity.rank_values`): 1 is best; ties share the
+    best rank; a campaign without outcomes (or without spend) ranks last on
     value. ``key_account`` per campaign is the engine's distinct count.
+
+    ``numbers["rank_correlation"]`` is the report's agreement figure
+    (:func:`~kpikit.analysis.vanity.rank_agreement`, Kendall tau-b over the
+    campaigns with spend), so a snapshot and ``metrics.json``
+    (``vanity.kendall_tau``) agree for the same outcome and KPI.
+
+    Parameters
+    ----------
+    cube : Cube
+    outcome : str, optional
+        Default: the client's real outcome.
+    vanity : str
+        A key of :data:`kpikit.analysis.vanity.VANITY_KPIS`.
+    by : str
+        The segment column (``campaign``; ``platform``, ``audience``...).
 
     Examples
     --------
@@ -553,69 +493,77 @@ def outcome_ranking(cube: Cube, outcome: str | None = None, vanity: str = "ctr",
     True
     """
     outcome = outcome or cube.real_outcome
-    if outcome not in OUTCOME_COLUMNS:
-        raise KpikitError(
-            f"unknown outcome {outcome!r}", expected=f"one of {list(OUTCOME_COLUMNS)}", found=repr(outcome)
-        )
-    if vanity not in VANITY_METRICS:
-        raise KpikitError(
-            f"unknown vanity KPI {vanity!r}", expected=f"one of {list(VANITY_METRICS)}", found=repr(vanity)
-        )
+    _check_outcome(outcome)
+    if vanity not in VANITY_KPIS:
+        raise KpikitError(f"unknown vanity KPI {vanity!r}", expected=f"one of {list(VANITY_KPIS)}", found=repr(vanity))
 
     def arrays():
         g = cube.campaign_totals() if by == "campaign" else cube.totals(by, facts=cube.paid)
         g = g[(g["cost"] > 0) | (g["impressions"] > 0)]
         return g[by].astype("str").to_numpy(dtype=object), {c: g[c].to_numpy(dtype="float64") for c in VALUE_COLUMNS}
 
-    names, cols = cube._memo(f"ranking:{by}", arrays)
-    metric = METRICS[vanity]
-    vals = np.asarray(metric.compute(cols), dtype="float64")
-    out, cost = cols[outcome], cols["cost"]
-    cpo = _div(cost, np.where(out > 0, out, 0.0))
-    rate = _div(out, cost)
-    vanity_rank = _min_rank(-vals if metric.higher_is_better else vals)
-    value_rank = _min_rank(cpo)
-    totals = {c: float(v.sum()) for c, v in cols.items()}
-    overall = metric.compute(totals)
-    overall_rate = _div(totals[outcome], totals["cost"])
-    good_v = vals >= overall if metric.higher_is_better else vals <= overall
-    good_o = np.nan_to_num(rate, nan=0.0) >= overall_rate
-    quadrant = np.select(
-        [good_v & good_o, good_v & ~good_o, ~good_v & good_o], ["both", "vanity only", "value only"], "neither"
-    )
-    order = np.lexsort((names.astype(str), vanity_rank, value_rank))
-    frame = pd.DataFrame(
-        {
-            "campaign": names[order],
-            "impressions": cols["impressions"][order],
-            "clicks": cols["clicks"][order],
-            "cost": cost[order],
-            "vanity_value": vals[order],
-            "outcome": out[order],
-            "cost_per_outcome": cpo[order],
-            "value_rate": rate[order],
-            "vanity_rank": vanity_rank[order],
-            "value_rank": value_rank[order],
-            "quadrant": quadrant[order],
+    def build() -> RankingResult:
+        names, cols = cube._memo(f"ranking:{by}", arrays)
+        kpi = VANITY_KPIS[vanity]
+        vals = kpi.compute(cols)
+        out, cost = cols[outcome], cols["cost"]
+        cpo = np.asarray(MEASURES[f"cost_per_{outcome}"].compute(cols), dtype="float64")
+        rate = safe_divide(out, cost)
+        vanity_rank = rank_values(vals, kpi.higher_is_better).astype(int)
+        value_rank = rank_values(cpo, higher_is_better=False).astype(int)
+        totals = {c: float(v.sum()) for c, v in cols.items()}
+        overall = float(kpi.compute(totals))
+        overall_rate = _ratio(totals[outcome], totals["cost"])
+        good_v = vals >= overall if kpi.higher_is_better else vals <= overall
+        good_o = np.nan_to_num(rate, nan=0.0) >= overall_rate
+        quadrant = np.select(
+            [good_v & good_o, good_v & ~good_o, ~good_v & good_o], ["both", "vanity only", "value only"], "neither"
+        )
+        order = np.lexsort((names.astype(str), vanity_rank, value_rank))
+        frame = pd.DataFrame(
+            {
+                "campaign": names[order],
+                "impressions": cols["impressions"][order],
+                "clicks": cols["clicks"][order],
+                "cost": cost[order],
+                "vanity_value": vals[order],
+                "outcome": out[order],
+                "cost_per_outcome": cpo[order],
+                "value_rate": rate[order],
+                "vanity_rank": vanity_rank[order],
+                "value_rank": value_rank[order],
+                "quadrant": quadrant[order],
+            }
+        )
+        # The report's agreement rule, on the report's segments: campaigns with spend and a KPI value.
+        measured = outcome in cube.measured
+        agree = rank_agreement(
+            vals,
+            cpo,
+            vanity_higher_is_better=kpi.higher_is_better,
+            value_higher_is_better=False,
+            ranked=(cost > 0) & ~np.isnan(vals) & measured,
+        )
+        has_value = ~np.isnan(cpo)
+        headline = {
+            "top_by_vanity": str(names[np.lexsort((names.astype(str), vanity_rank))[0]]) if len(names) else None,
+            "top_by_value": str(names[order[0]]) if has_value.any() else None,
+            "outcomes": totals[outcome],
+            "cost_per_outcome": float(MEASURES[f"cost_per_{outcome}"].compute(totals)),
+            "rank_correlation": agree.tau,
+            "spend_share_vanity_only": _ratio(float(cost[quadrant == "vanity only"].sum()), totals["cost"]),
         }
-    )
-    n = len(names)
-    has_value = ~np.isnan(cpo)
-    if n > 2 and has_value.sum() > 2:
-        from scipy.stats import rankdata
+        return RankingResult(
+            campaigns=frame,
+            currency=cube.currency,
+            controls={"outcome": outcome, "vanity": vanity},
+            outcome=outcome,
+            vanity=vanity,
+            headline=headline,
+        )
 
-        rho = float(np.corrcoef(rankdata(vanity_rank), rankdata(value_rank))[0, 1])
-    else:
-        rho = math.nan
-    numbers = {
-        "top_by_vanity": str(names[np.lexsort((names.astype(str), vanity_rank))[0]]) if n else None,
-        "top_by_value": str(names[order[0]]) if has_value.any() else None,
-        "outcomes": totals[outcome],
-        "cost_per_outcome": _div(totals["cost"], totals[outcome]),
-        "rank_correlation": rho,
-        "spend_share_vanity_only": _div(float(cost[quadrant == "vanity only"].sum()), totals["cost"]),
-    }
-    return RankingResult({"outcome": outcome, "vanity": vanity}, frame, outcome, vanity, cube.currency, numbers)
+    # A ranking depends on the controls only: a switch back to a pair already shown is a lookup.
+    return cube._memo(f"ranking:{by}:{outcome}:{vanity}", build)
 
 
 # ---------------------------------------------------------------- incentive
@@ -629,19 +577,31 @@ ROLE_KPIS: dict[str, Callable[[float], float]] = {
 }
 
 
-@dataclass(frozen=True)
-class IncentiveResult:
-    """Baseline, gaming path (narrow targeting) and relevance path for one KPI target."""
+@dataclass(frozen=True, eq=False, kw_only=True)
+class IncentiveResult(ScenarioResult):
+    """Baseline, gaming path (narrow targeting) and relevance path for one KPI target.
 
-    controls: dict[str, Any]
+    ``frame`` (also ``paths``): one row per path.
+    """
+
+    view: ClassVar[str] = "incentive"
+    title: ClassVar[str] = "Incentives: two ways to hit a KPI target"
+    #: audience names listed in ``numbers`` (the count is always given)
+    MAX_LISTED: ClassVar[int] = 50
+
     rows: tuple[dict[str, Any], ...]
     kpi: str
     outcome: str
     target: float
     gaming_audiences: tuple[str, ...]
 
-    #: audience names listed in ``numbers`` (the count is always given)
-    MAX_LISTED: ClassVar[int] = 50
+    @property
+    def paths(self) -> pd.DataFrame:
+        """One row per path: baseline, gaming, relevance."""
+        return self.frame
+
+    def _table(self) -> pd.DataFrame:
+        return pd.DataFrame(list(self.rows))
 
     @property
     def numbers(self) -> dict[str, Any]:
@@ -653,17 +613,6 @@ class IncentiveResult:
         out["gaming_audiences_count"] = len(self.gaming_audiences)
         out["gaming_audiences"] = list(self.gaming_audiences[: self.MAX_LISTED])
         return out
-
-    @cached_property
-    def paths(self) -> pd.DataFrame:
-        """One row per path: baseline, gaming, relevance."""
-        return pd.DataFrame(list(self.rows))
-
-    def to_frame(self) -> pd.DataFrame:
-        return self.paths.copy()
-
-    def to_dict(self) -> dict[str, Any]:
-        return _json({"controls": self.controls, **self.numbers})
 
 
 def incentive_scenario(
@@ -678,9 +627,9 @@ def incentive_scenario(
 
     *Gaming*: narrow targeting. Audiences are ranked best-first on the KPI and
     the smallest cut that meets the target is taken (the most audiences kept
-    while the KPI reaches it): their observed delivery and outcomes, as the
-    data gives them. If no cut reaches the target, the best single audience
-    is shown with ``meets_target`` False.
+    while the KPI reaches it; :func:`~kpikit.analysis.vanity.kpi_ladder`): their
+    observed delivery and outcomes, as the data gives them. If no cut reaches
+    the target, the best single audience is shown with ``meets_target`` False.
 
     *Relevance*: same audiences and budget; better creative lifts clicks just
     enough to meet the target (``ROLE_KPIS`` gives the multiplier), and the
@@ -703,11 +652,11 @@ def incentive_scenario(
             fix="pick a click-based KPI; outcome KPIs are aligned with the business already",
         )
     outcome = outcome or cube.real_outcome
-    metric = METRICS[kpi]
-    order, cum, kpis = cube._memo(f"incentive:{kpi}", lambda: _kpi_ladder(cube, kpi))
+    metric = MEASURES[kpi]
     arr = cube.audience_arrays()
+    order, cum, kpis = cube._memo(f"incentive:{kpi}", lambda: kpi_ladder(arr.values, arr.columns, kpi))
     base_t = dict(zip(arr.columns, cum[-1].tolist(), strict=True)) if len(cum) else arr.total()
-    base_kpi = metric.compute(base_t)
+    base_kpi = float(metric.compute(base_t))
     target = base_kpi * (1 + target_lift) if metric.higher_is_better else base_kpi * (1 - target_lift)
     meets = kpis >= target if metric.higher_is_better else kpis <= target
     k = int(np.nonzero(meets)[0].max()) + 1 if meets.any() else 1
@@ -723,13 +672,13 @@ def incentive_scenario(
     def row(path, t, out, meets_target):
         return {
             "path": path,
-            "kpi": metric.compute(t),
+            "kpi": float(metric.compute(t)),
             "meets_target": meets_target,
             "impressions": t["impressions"],
             "clicks": t["clicks"],
             "cost": t["cost"],
             "outcome": out,
-            "cost_per_outcome": _div(t["cost"], out),
+            "cost_per_outcome": _ratio(t["cost"], out),
         }
 
     paths = (
@@ -738,44 +687,47 @@ def incentive_scenario(
         row("relevance", rel_t, rel_outcome, True),
     )
     controls = {"kpi": kpi, "target_lift": target_lift, "conversion_lift": conversion_lift, "outcome": outcome}
-    return IncentiveResult(controls, paths, kpi, outcome, float(target), tuple(kept_names.tolist()))
-
-
-def _kpi_ladder(cube: Cube, kpi: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Audiences with impressions, best first on ``kpi``; cumulative totals and the KPI of each top-k."""
-    metric = METRICS[kpi]
-    arr = cube.audience_arrays()
-    idx = np.nonzero(arr.col("impressions") > 0)[0]
-    seg = np.asarray(metric.compute({c: arr.values[idx, j] for j, c in enumerate(arr.columns)}), dtype="float64")
-    bad = -np.inf if metric.higher_is_better else np.inf
-    key = np.where(np.isnan(seg), bad, seg)
-    order = idx[np.argsort(-key if metric.higher_is_better else key, kind="stable")]
-    cum = np.cumsum(arr.values[order], axis=0)
-    kpis = np.asarray(metric.compute({c: cum[:, j] for j, c in enumerate(arr.columns)}), dtype="float64")
-    return order, cum, kpis
+    return IncentiveResult(
+        currency=cube.currency,
+        controls=controls,
+        rows=paths,
+        kpi=kpi,
+        outcome=outcome,
+        target=float(target),
+        gaming_audiences=tuple(kept_names.tolist()),
+    )
 
 
 # -------------------------------------------------------------- vanity cost
 
 
-@dataclass(frozen=True)
-class VanityCostResult:
-    """Cost per vanity unit next to the cost per real outcome the client's data gives."""
+@dataclass(frozen=True, eq=False, kw_only=True)
+class VanityCostResult(ScenarioResult):
+    """Cost per vanity unit next to the cost per real outcome the client's data gives.
 
-    controls: dict[str, Any]
+    ``frame`` (also ``units``): the cost of one unit, entered and from the client's data.
+    """
+
+    view: ClassVar[str] = "vanity_cost"
+    title: ClassVar[str] = "The cost of a vanity KPI"
+
     units: pd.DataFrame
-    currency: str
     headline: dict[str, float]
 
     @property
     def numbers(self) -> dict[str, Any]:
         return dict(self.headline)
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.units.copy()
+    def _table(self) -> pd.DataFrame:
+        return self.units
 
-    def to_dict(self) -> dict[str, Any]:
-        return _json({"controls": self.controls, **self.numbers, "units": self.units.to_dict(orient="records")})
+
+# The client's data, per unit: the count and the measure that is its cost.
+_UNIT_COSTS: tuple[tuple[str, str], ...] = (
+    ("engagements", "cost_per_engagement"),
+    ("clicks", "cpc"),
+    *((o, f"cost_per_{o}") for o in REAL_OUTCOMES),
+)
 
 
 def vanity_cost_scenario(
@@ -805,29 +757,22 @@ def vanity_cost_scenario(
     """
     outcome = outcome or cube.real_outcome
     t = cube.paid_totals()
-    rows = [{"unit": f"{vanity_unit} (entered)", "source": "entered", "cost_per_unit": _div(cost, vanity_count)}]
+    per_vanity = _ratio(cost, vanity_count)
+    per_entered = _ratio(cost, real_outcomes) if real_outcomes else math.nan
+    rows = [{"unit": f"{vanity_unit} (entered)", "source": "entered", "cost_per_unit": per_vanity}]
     if real_outcomes:
         rows.append(
-            {
-                "unit": f"{OUTCOME_SINGULAR[outcome]} (entered)",
-                "source": "entered",
-                "cost_per_unit": _div(cost, real_outcomes),
-            }
+            {"unit": f"{MEASURES[outcome].singular} (entered)", "source": "entered", "cost_per_unit": per_entered}
         )
-    for key, label in [
-        ("engagements", "engagement"),
-        ("clicks", "click"),
-        *[(o, OUTCOME_SINGULAR[o]) for o in OUTCOME_COLUMNS],
-    ]:
-        rows.append({"unit": label, "source": "client data", "cost_per_unit": _div(t["cost"], t[key])})
-    units = pd.DataFrame(rows)
-    data_cpo = _div(t["cost"], t[outcome])
+    # The data's unit costs depend on the cube only: computed once, then every interaction reads them.
+    data = cube._memo("unit_costs", lambda: {count: float(MEASURES[per].compute(t)) for count, per in _UNIT_COSTS})
+    rows += [{"unit": MEASURES[c].singular, "source": "client data", "cost_per_unit": v} for c, v in data.items()]
     headline = {
-        "cost_per_vanity": _div(cost, vanity_count),
-        "cost_per_real_outcome_entered": _div(cost, real_outcomes) if real_outcomes else math.nan,
-        "cost_per_real_outcome_data": data_cpo,
-        "real_outcomes_budget_buys": _div(cost, data_cpo),
-        "vanity_per_real_outcome_entered": _div(vanity_count, real_outcomes) if real_outcomes else math.nan,
+        "cost_per_vanity": per_vanity,
+        "cost_per_real_outcome_entered": per_entered,
+        "cost_per_real_outcome_data": data[outcome],
+        "real_outcomes_budget_buys": _ratio(cost, data[outcome]),
+        "vanity_per_real_outcome_entered": _ratio(vanity_count, real_outcomes) if real_outcomes else math.nan,
     }
     controls = {
         "cost": cost,
@@ -836,20 +781,26 @@ def vanity_cost_scenario(
         "real_outcomes": real_outcomes,
         "outcome": outcome,
     }
-    return VanityCostResult(controls, units, cube.currency, headline)
+    return VanityCostResult(units=pd.DataFrame(rows), currency=cube.currency, controls=controls, headline=headline)
 
 
 # -------------------------------------------------------------- attribution
 
 
-@dataclass(frozen=True)
-class AttributionResult:
-    """Channel credit and cost per credited outcome under one attribution model."""
+@dataclass(frozen=True, eq=False, kw_only=True)
+class AttributionSwitchResult(ScenarioResult):
+    """Channel credit and cost per credited outcome under one attribution model.
 
-    controls: dict[str, Any]
+    ``frame`` (also ``channels``): one row per channel, most credit first. Not to be confused
+    with :class:`kpikit.analysis.AttributionResult`, the engine's view of every model at once
+    that this scenario selects from.
+    """
+
+    view: ClassVar[str] = "attribution_switch"
+    title: ClassVar[str] = "Attribution: channel credit under one model"
+
     channels: pd.DataFrame
     model_name: str
-    currency: str
 
     @property
     def numbers(self) -> dict[str, Any]:
@@ -862,14 +813,13 @@ class AttributionResult:
             "cost_per_outcome": dict(zip(ch["channel"], ch["cost_per_outcome"], strict=True)),
         }
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.channels.copy()
-
-    def to_dict(self) -> dict[str, Any]:
-        return _json({"controls": self.controls, **self.numbers})
+    def _table(self) -> pd.DataFrame:
+        return self.channels
 
 
-def attribution_scenario(credits: pd.DataFrame, costs: pd.DataFrame, model_name: str) -> AttributionResult:
+def attribution_scenario(
+    credits: pd.DataFrame, costs: pd.DataFrame, model_name: str, *, currency: str = ""
+) -> AttributionSwitchResult:
     """Select one model from the engine's precomputed credits; add each channel's cost per credited outcome.
 
     Parameters
@@ -879,6 +829,8 @@ def attribution_scenario(credits: pd.DataFrame, costs: pd.DataFrame, model_name:
     costs : DataFrame
         ``channel, cost``.
     model_name : str
+    currency : str
+        Currency of ``costs``.
 
     Examples
     --------
@@ -899,13 +851,16 @@ def attribution_scenario(credits: pd.DataFrame, costs: pd.DataFrame, model_name:
     sel = credits[credits["model"] == model_name]
     ch = sel[["channel", "conversions", "share", "revenue"]].merge(costs, on="channel", how="left")
     ch["cost"] = ch["cost"].fillna(0.0)
-    ch["cost_per_outcome"] = np.where(
-        (ch["cost"] > 0) & (ch["conversions"] > 0), ch["cost"] / ch["conversions"].where(ch["conversions"] > 0), np.nan
-    )
+    # The engine's rule: no spend (organic channels) means no cost per outcome, not zero.
+    ch["cost_per_outcome"] = np.where(ch["cost"] > 0, safe_divide(ch["cost"], ch["conversions"]), np.nan)
     ch = ch.sort_values(["conversions", "channel"], ascending=[False, True]).reset_index(drop=True)
-    return AttributionResult({"model": model_name}, ch, model_name, "")
+    return AttributionSwitchResult(
+        channels=ch, currency=currency, controls={"model": model_name}, model_name=model_name
+    )
 
 
-def attribution_tables(credits: pd.DataFrame, costs: pd.DataFrame) -> dict[str, AttributionResult]:
+def attribution_tables(
+    credits: pd.DataFrame, costs: pd.DataFrame, *, currency: str = ""
+) -> dict[str, AttributionSwitchResult]:
     """Every model's :func:`attribution_scenario`, computed once (a switch then only looks one up)."""
-    return {m: attribution_scenario(credits, costs, m) for m in dict.fromkeys(credits["model"])}
+    return {m: attribution_scenario(credits, costs, m, currency=currency) for m in dict.fromkeys(credits["model"])}

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import re
 from pathlib import Path
 from typing import Any
 
+from kpikit.core.names import is_file_stem
+from kpikit.core.result import json_safe
 from kpikit.errors import KpikitError
 
 __all__ = ["SCHEMA", "write_snapshot", "read_snapshots"]
 
 SCHEMA = "kpikit.workshop-snapshot/1"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
 
 
 def _svg(spec: dict) -> str:
@@ -52,8 +52,6 @@ def write_snapshot(explorer: Any, folder: Any = None, name: str | None = None, *
     KpikitError
         when no folder is given and the model has no client folder, or the name is unsafe.
     """
-    from kpikit.explore.scenarios import _json
-
     cube = explorer.cube
     if folder is None:
         if cube.base_dir is None:
@@ -70,9 +68,9 @@ def write_snapshot(explorer: Any, folder: Any = None, name: str | None = None, *
         while (folder / f"{name}.json").exists():
             n += 1
             name = f"{stem}-{n}"
-    if not _NAME.match(name):
+    if not is_file_stem(name):
         raise KpikitError(
-            "snapshot name must be letters, digits, '.', '-' or '_'",
+            "snapshot name must be letters, digits, '.', '-' or '_', starting with a letter or digit (no '..')",
             found=repr(name),
             fix="e.g. 'targeting-agreed'",
         )
@@ -96,8 +94,8 @@ def write_snapshot(explorer: Any, folder: Any = None, name: str | None = None, *
         "created_utc": created.isoformat().replace("+00:00", "Z"),
         "currency": cube.currency,
         "real_outcome": cube.real_outcome,
-        "controls": _json(explorer.values),
-        "numbers": _json(explorer.numbers),
+        "controls": json_safe(explorer.values),
+        "numbers": json_safe(explorer.numbers),
         "result": explorer.result.to_dict(),
         "summary": explorer.summary(),
         "charts": charts,

@@ -84,7 +84,7 @@ def expected(client_dir):
     import kpikit
     from kpikit.explore import scenarios as sc
     from kpikit.explore.precompute import precompute
-    from kpikit.explore.widgets import fmt
+    from kpikit.core.fmt import fmt
 
     cube = precompute(kpikit.load_client(client_dir / "client.yaml"))
     options = sc.window_options(cube)
@@ -95,7 +95,7 @@ def expected(client_dir):
     assert after.after["opportunity"] != before.after["opportunity"]
 
     def shown(r):
-        return {"ctr": fmt(r.after["ctr"], "pct"), "opportunity": fmt(r.after["opportunity"], "count")}
+        return {"ctr": fmt(r.after["ctr"], "rate"), "opportunity": fmt(r.after["opportunity"], "count")}
 
     return {"before": shown(before), "after": shown(after), "label": options[1][0]}
 
