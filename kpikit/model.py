@@ -120,6 +120,7 @@ TABLES: dict[str, Table] = {
             "one platform's delivery for one day, campaign and ad group",
             (
                 Column("date", _DATE, "day of delivery (report start date for a summary row)", True),
+                Column("date_end", _DATE, "last day a summary row covers (Meta 'Reporting ends'); empty: `date` only"),
                 Column("platform", "str", "google_ads, linkedin, meta, or the column map's name", True),
                 Column("account", "str", "ad account name or id"),
                 Column("campaign", "str", "budgeted campaign (LinkedIn: campaign group)", True),

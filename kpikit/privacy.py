@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -268,3 +270,303 @@ def key_ints(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     ints = np.zeros(n, dtype=np.uint64)
     ints[valid] = np.ascontiguousarray(packed).view(">u8").ravel().astype(np.uint64)
     return ints, valid
+
+
+# -- personal data in free text -----------------------------------------------------------------
+#
+# The one home of the email and phone patterns: the loader's scrub stage
+# (kpikit.ingest.scrub), the messages that quote a cell (quote_cell) and the report's
+# output redactor (kpikit.report.redact) all use these.
+
+#: What a replaced email or phone number reads as in the model.
+EMAIL_TOKEN = "[email]"
+PHONE_TOKEN = "[phone]"
+
+# Matching runs on a canonical copy: NFKC (full-width "＠" and digits, ligatures), no
+# invisible characters, one hyphen and one full stop. ASCII text is its own canonical copy.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"), None)
+_LOOKALIKES = {ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"}
+_LOOKALIKES.update({ord("\u3002"): ".", ord("\uff61"): "."})  # ideographic full stops
+_CANON = {**_INVISIBLE, **_LOOKALIKES}
+
+_LOCAL = r"[\w.%+\-]+(?:'[\w.%+\-]+)*"  # letters of any script, digits, . % + - and o'brien
+_LABEL = r"[^\W_](?:[\w\-]*[^\W_])?"  # a domain label (IDN: any script)
+_TLD = r"(?:[^\W\d_]{2,}|xn--[a-z0-9\-]+)"
+#: An email address: plus-addressing, IDN domains (any script), ``mailto:`` and URL-encoded
+#: ``%40`` (UTM values). The lookbehind lets a match start only at a token boundary (linear
+#: time on long base64 runs). Spelled-out forms (``name [at] domain [dot] com``) are not
+#: matched: they guard web pages against scrapers and are rare in ad and CRM exports.
+EMAIL = re.compile(rf"(?<![\w.%+\-])(?:mailto:(?://)?)?{_LOCAL}(?:@|%40)(?:{_LABEL}\.)+{_TLD}(?![\w\-])", re.IGNORECASE)
+_SEP = r"(?:[ ]?[-./][ ]?|[ ]{1,2}|[ ]?\([0-9]{1,5}\)[ ]?)"
+#: A phone number candidate: digit groups split by spaces, dots, dashes, slashes or
+#: brackets, after an optional ``+`` or a ``tel:`` / ``callto:`` / ``sms:`` scheme.
+#: :func:`_is_phone` decides (dates, amounts, versions and ids are not phones).
+PHONE = re.compile(
+    r"(?:(?P<scheme>\b(?:tel|callto|sms):[ ]?(?://)?)|(?<![\w.,+\-/])(?<![0-9]:))"
+    rf"(?P<number>(?:\+[ ]?)?(?:\([0-9]{{1,5}}\)[ ]?)?[0-9]+(?:{_SEP}[0-9]+)*)(?![\w:]|[.,][0-9])",
+    re.IGNORECASE,
+)
+# Words that make a shorter or unseparated run of digits a phone number ("call 5550104477").
+_CALL_WORD = re.compile(r"\b(?:call|phone|tel|mobile|mob|cell|fax|whatsapp|sms|ph)\b\W{0,3}$", re.IGNORECASE)
+_DATE = re.compile(
+    r"(?<![0-9])(?:[0-9]{4}[-./][0-9]{1,2}[-./][0-9]{1,2}|[0-9]{1,2}[-./][0-9]{1,2}[-./][0-9]{4})(?![0-9])"
+)
+_YEAR_FIRST = re.compile(r"(?:19|20)[0-9]{2}[-./ ]")
+_GROUPS = re.compile(r"[0-9]+")
+
+
+def canonical(text: str) -> str:
+    """The copy of ``text`` the patterns are matched on (NFKC, no invisible characters).
+
+    Examples
+    --------
+    >>> canonical("ana＠example.com"), canonical("555\\u2013010\\u2013\\u200b4477"), canonical("plain")
+    ('ana@example.com', '555-010-4477', 'plain')
+    """
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_CANON)
+
+
+def _is_phone(text: str, m: re.Match[str]) -> bool:
+    """Whether a :data:`PHONE` candidate in ``text`` is a phone number."""
+    number = m.group("number")
+    digits = sum(ch.isdigit() for ch in number)
+    if digits > (17 if number.startswith("00") else 15):  # E.164: at most 15 digits (after 00)
+        return False
+    if number.startswith("+") or m.group("scheme"):  # the writer says it is a phone number
+        return digits >= 7
+    if digits < 9:
+        return False
+    if number.isdigit():  # a bare run of digits is an id or an amount, unless a word says "call"
+        return _CALL_WORD.search(text, 0, m.start()) is not None
+    if _DATE.search(number) or _YEAR_FIRST.match(number):  # 31.01.2026 30d, 2026-000123
+        return False
+    groups = _GROUPS.findall(number)
+    if any(len(g) == 1 for g in groups[1:]):  # ISBNs and versions; a phone's inner groups have 2+ digits
+        return False
+    if all(ch in "0123456789." for ch in number):  # 555.010.4477, 01.23.45.67.89; not 10.0.19045.2965
+        return all(2 <= len(g) <= 4 for g in groups) and not all(len(g) == 3 for g in groups)
+    return True
+
+
+def scrub_found(text: str, *, email: str = EMAIL_TOKEN, phone: str = PHONE_TOKEN) -> tuple[str, int, int]:
+    """``text`` with emails and phone numbers replaced, and how many of each were.
+
+    Text without a hit comes back unchanged (the same object); text with one comes
+    back canonical (:func:`canonical`) around the replacements.
+
+    Examples
+    --------
+    >>> scrub_found("Retarget - carol.white@example.com list")
+    ('Retarget - [email] list', 1, 0)
+    >>> scrub_found("Call +1 (555) 010-4477 or tel:+442079460958")
+    ('Call [phone] or [phone]', 0, 2)
+    >>> scrub_found("Q1 2026 - 30d, 31.01.2026, 1,234.56, v10.0.19045.2965")
+    ('Q1 2026 - 30d, 31.01.2026, 1,234.56, v10.0.19045.2965', 0, 0)
+    """
+    if not text:
+        return text, 0, 0
+    canon = canonical(text)
+    out, emails = EMAIL.subn(email, canon)
+    phones = 0
+
+    def _phone(m: re.Match[str]) -> str:
+        nonlocal phones
+        if _is_phone(out, m):
+            phones += 1
+            return phone
+        return m.group(0)
+
+    out = PHONE.sub(_phone, out)
+    return (out, emails, phones) if emails or phones else (text, 0, 0)
+
+
+def scrub_text(text: str, *, email: str = EMAIL_TOKEN, phone: str = PHONE_TOKEN) -> str:
+    """``text`` with every email replaced by ``email`` and every phone number by ``phone``.
+
+    Examples
+    --------
+    >>> scrub_text("josé@bücher.de, ana＠example.com, mailto:a+b@x.io, u=carol%40example.com")
+    '[email], [email], [email], u=[email]'
+    >>> scrub_text("+44 20 7946 0958 | 555.010.4477 | Lookalike 1% | utm_campaign=spring_2026")
+    '[phone] | [phone] | Lookalike 1% | utm_campaign=spring_2026'
+    """
+    return scrub_found(text, email=email, phone=phone)[0]
+
+
+def _next_is(raw: np.ndarray, at: np.ndarray, text: bytes) -> np.ndarray:
+    """Whether ``text`` follows each position ``at`` (ASCII letters in any case; reading past a row
+    into the next only adds candidates)."""
+    ok = np.ones(len(at), dtype=bool)
+    for k, ch in enumerate(text, start=1):
+        near = raw[np.minimum(at + k, len(raw) - 1)]
+        ok &= ((near | np.uint8(0x20)) == ch) if 0x61 <= ch <= 0x7A else (near == ch)
+    return ok
+
+
+def _plus_number(raw: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """ "+" then a digit or "(", after at most one space: the start of "+44 20 ..." or "+1 (555) ..."."""
+    after = raw[np.minimum(at + 1, len(raw) - 1)]
+    after = np.where(after == 0x20, raw[np.minimum(at + 2, len(raw) - 1)], after)
+    return ((after - np.uint8(48)) < np.uint8(10)) | (after == 0x28)
+
+
+def _scheme(raw: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """ ":" ending "tel:", "sms:" or "callto:" (any case)."""
+    before = [(raw[np.maximum(at - k, 0)] | np.uint8(0x20)) for k in (2, 1)]
+    return (
+        ((before[0] == ord("e")) & (before[1] == ord("l")))
+        | ((before[0] == ord("m")) & (before[1] == ord("s")))
+        | ((before[0] == ord("t")) & (before[1] == ord("o")))
+    )
+
+
+# The prefilter's triggers: a byte (found at memchr speed) and the test that keeps its
+# positions. "@"; 0xEF, the lead byte of every full-width form ("＠", "＋", full-width
+# digits); "%40", a URL-encoded "@". Then, for rows with only 7 or 8 digits: "+" before a
+# number, and the ":" of "tel:", "sms:" or "callto:".
+_TRIGGERS = ((b"@", None), (b"\xef", None), (b"%", lambda raw, at: _next_is(raw, at, b"40")))
+_PHONE_CONTEXT = ((b"+", _plus_number), (b":", _scheme))
+_LOW = np.array([(1 << (8 * r)) - 1 for r in range(8)], dtype=np.uint64)  # the first r bytes of a word
+
+
+def may_hold_personal(values) -> np.ndarray:
+    """Rows of a text column that may hold an email or phone number: the cheap prefilter.
+
+    A row is a candidate when it holds ``@``, ``%40`` or a full-width character
+    (NFKC turns ``＠`` into ``@``), or 9 digits or more, or 7 or 8 digits and a
+    ``+`` before a number or a ``tel:`` / ``sms:`` / ``callto:`` scheme, with 7
+    of the digits within 16 bytes. Every hit of :func:`scrub_found` is in a
+    candidate row (a phone number's digit groups are split by at most 3
+    characters), so only candidates need the patterns.
+
+    It reads the Arrow buffers with numpy: a copy and a memchr per trigger byte,
+    then one comparison per byte and a popcount per 8 bytes for the digits. Rows
+    are located, and their digits counted exactly, only where 7 digits lie within
+    24 bytes.
+
+    Examples
+    --------
+    >>> texts = ["Brand", "a@b.io", "Q1 2026 (BMM)", "+49 30 1234567", None, "Age 55+", "x%40y.io", "tel:0201234"]
+    >>> may_hold_personal(pd.Series(texts)).tolist()
+    [False, True, False, True, False, False, True, True]
+    >>> may_hold_personal(pd.Series(["2026-01-01 - 2026-03-31", "company-0070135.example"])).tolist()
+    [True, False]
+    """
+    arr = as_arrow(values)
+    out = np.zeros(len(arr), dtype=bool)
+    pos = 0
+    for chunk in arr.chunks:
+        n = len(chunk)
+        hits = _candidate_rows(chunk) if n > chunk.null_count else None
+        if hits is not None:
+            out[pos : pos + n] = hits
+        pos += n
+    return out
+
+
+def _candidate_rows(chunk: pa.Array) -> np.ndarray | None:
+    """:func:`may_hold_personal` of one chunk; None when no row is a candidate."""
+    bounds = offsets(chunk)
+    data = chunk.buffers()[2]
+    if data is None or bounds[-1] == bounds[0]:
+        return None
+    raw = np.frombuffer(data, dtype=np.uint8)[bounds[0] : bounds[-1]]
+    rel = bounds - bounds[0]  # row i is raw[rel[i]:rel[i + 1]]
+    text = raw.tobytes()  # bytes.find of one byte is a memchr: the copy pays for itself
+    found = [_positions(raw, text, byte, keep) for byte, keep in _TRIGGERS]  # bytes in candidate rows
+    start, digits = _digit_counts(raw, rel)
+    found.append(start[digits >= 9])
+    few = start[(digits >= 7) & (digits < 9)]
+    if len(few):  # 7 or 8 digits are a phone number only after "+" or "tel:"
+        context = np.concatenate([_positions(raw, text, byte, keep) for byte, keep in _PHONE_CONTEXT])
+        rows = np.searchsorted(rel, context, side="right") - 1
+        found.append(few[np.isin(few, rel[rows])])
+    hits = np.concatenate(found)
+    if not len(hits):
+        return None
+    out = np.zeros(len(chunk), dtype=bool)
+    out[np.searchsorted(rel, hits, side="right") - 1] = True
+    return out
+
+
+def _positions(raw: np.ndarray, text: bytes, byte: bytes, keep) -> np.ndarray:
+    """Where ``byte`` is in ``raw`` (``text``: the same bytes), kept by ``keep(raw, positions)``."""
+    if text.find(byte) < 0:
+        return np.zeros(0, dtype=np.int64)
+    at = np.flatnonzero(raw == byte[0])
+    return at if keep is None else at[keep(raw, at)]
+
+
+def _digit_counts(raw: np.ndarray, rel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first byte and the digit count of each row that has 7 digits within 24 bytes."""
+    # One 0/1 byte per byte of text (padded to whole 8-byte words), seen as uint64 words: a
+    # popcount gives the digits in each 8 bytes, and any 16 bytes lie in three words.
+    n_bytes = len(raw)
+    digit = np.zeros(n_bytes // 8 * 8 + 24, dtype=np.uint8)
+    np.subtract(raw, np.uint8(48), out=digit[:n_bytes])
+    np.less(digit[:n_bytes], 10, out=digit[:n_bytes].view(bool))
+    words = np.bitwise_count(digit.view(np.uint64))
+    none = np.zeros(0, dtype=np.int64)
+    if words.max() < 3:  # three words hold 6 digits at most
+        return none, none
+    dense = np.flatnonzero(words[:-2] + words[1:-1] + words[2:] >= 7) * 8
+    if not len(dense):
+        return none, none
+    if 8 * len(dense) > len(rel):  # dense almost everywhere: count every row
+        start, end = rel[:-1], rel[1:]
+    else:  # the rows the windows touch
+        first = np.searchsorted(rel, dense, side="right") - 1
+        span = np.searchsorted(rel, np.minimum(dense + 23, n_bytes - 1), side="right") - first + 1
+        within = np.arange(span.sum()) - np.repeat(np.cumsum(span) - span, span)
+        rows = np.unique(np.minimum(np.repeat(first, span) + within, len(rel) - 2))
+        start, end = rel[rows], rel[rows + 1]
+    if len(start) <= 256:
+        return start, np.array([np.count_nonzero(digit[a:b]) for a, b in zip(start, end, strict=True)], dtype=np.int64)
+    # the digits in the words from the row's first to its last, less those before its start in
+    # the first word, plus those before its end in the last
+    before = np.concatenate([[0], np.cumsum(words, dtype=np.int64)])
+    w = digit.view(np.uint64)
+    counts = before[end >> 3] - before[start >> 3]
+    counts -= np.bitwise_count(w[start >> 3] & _LOW[start & 7]).astype(np.int64)
+    counts += np.bitwise_count(w[end >> 3] & _LOW[end & 7]).astype(np.int64)
+    return start, counts
+
+
+# -- quoting a cell in a message -------------------------------------------------------------------
+
+#: Column kinds whose cells a message may quote: numbers, dates, flags, codes, ids, or "typed" (any of
+#: those: what the loader's checks flag). Anything else ("text", "personal", "unknown") is described.
+SAFE_KINDS = frozenset({"typed", "number", "date", "boolean", "code", "id"})
+# Two or more words of letters only: how a person's name looks ("Omar Haddad", "Zoë Peña-Ruiz").
+_NAME_LIKE = re.compile(r"[^\W\d_]+(?:[ '\-.]+[^\W\d_]+)+")
+
+
+def quote_cell(value, kind: str = "text") -> str:
+    """How an error or warning message shows a cell: never a person's name, email or phone.
+
+    Messages reach the load report, ``kpikit validate`` and the report's index, so a
+    cell is quoted (``repr``) only from a column of a :data:`SAFE_KINDS` kind (a
+    number, date, flag, code or id column, where a bad cell is a typo such as
+    ``'n/a'``), with emails and phone numbers replaced, and not when it reads like a
+    name. Any other cell (a personal or unknown column, or a name that slipped into
+    a number column) is described by its shape. Values that are not text (numbers,
+    dates) are quoted as they are.
+
+    Examples
+    --------
+    >>> quote_cell("n/a", "number"), quote_cell("2024-13-45", "date"), quote_cell(-3.5)
+    ("'n/a'", "'2024-13-45'", '-3.5')
+    >>> quote_cell("Omar Haddad", "number"), quote_cell("Omar Haddad")
+    ('a 11-character text', 'a 11-character text')
+    >>> quote_cell("call +44 20 7946 0958", "number"), quote_cell("ana@example.com", "text")
+    ("'call [phone]'", 'a 15-character text holding an email')
+    """
+    if not isinstance(value, str):
+        return repr(value)
+    text, emails, phones = scrub_found(value)
+    if kind in SAFE_KINDS and not _NAME_LIKE.fullmatch(text.strip()) and not (kind == "id" and " " in text.strip()):
+        return repr(text)
+    held = [name for name, n in (("an email", emails), ("a phone number", phones)) if n]
+    return f"a {len(value):,}-character text" + (f" holding {' and '.join(held)}" if held else "")

@@ -107,3 +107,34 @@ def test_open_deal_forecast_does_not_age_cohorts():
     deals["is_closed"] = pd.array([True, False, True], dtype="boolean")
     coh = cohorts(m.replace(deals=deals))
     assert coh["mature"].tolist() == [True, False]
+
+
+def _deals_without_contacts(m):
+    """tiny_model's deals as a Salesforce opportunities report has them: an account, never a contact."""
+    from kpikit.model import conform
+
+    return m.replace(deals=conform("deals", m.deals.assign(contact_key=pd.Series([None] * 3, dtype="str"))))
+
+
+def test_cohort_won_counts_are_not_measured_when_no_deal_names_a_contact():
+    linked = cohorts(tiny_model()).set_index("cohort")
+    assert linked["won"].tolist() == [1, 0]  # c1 (January) is the contact of the won d1
+    m = _deals_without_contacts(tiny_model())
+    coh = cohorts(m).set_index("cohort")
+    assert coh["won"].isna().all()  # not 0: the export cannot say which lead won
+    assert coh["opportunity"].tolist() == [1, 0]  # c1's own opportunity date is still measured
+    assert coh["rate"].notna().all()  # the real outcome (opportunity) is measured per contact
+    f = funnel(m)
+    assert (
+        "Won deals are not linked to contacts in this CRM export: lead cohorts' won counts are not measured." in f.notes
+    )
+    assert f.to_frame().set_index("stage").loc["won", "count"] == 2  # the deals themselves: 2 won
+    json.dumps(f.to_dict(), allow_nan=False)
+
+
+def test_cohort_rate_is_not_measured_when_the_real_outcome_is_won_and_deals_name_no_contact():
+    m = _deals_without_contacts(tiny_model(funnel={"real_outcome": "won"}))
+    coh = cohorts(m)
+    assert coh[["won", "rate", "rate_low", "rate_high"]].isna().all().all()
+    # no "not mature: leads take up to – days" claim about an outcome the data cannot follow
+    assert not any("not mature" in n for n in funnel(m).notes)

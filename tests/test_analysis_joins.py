@@ -69,3 +69,55 @@ def test_match_reports_spend_without_outcomes_and_escapes():
     assert r.summary["spend_match_rate"] == pytest.approx(2400 / 2450)
     html = r._repr_html_()
     assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def _with_contact_campaigns(m, campaigns):
+    from kpikit.model import conform
+
+    return m.replace(contacts=conform("contacts", m.contacts.assign(campaign=pd.Series(campaigns, dtype="str"))))
+
+
+def test_a_crm_campaign_naming_an_ad_group_matches_its_campaign():
+    from kpikit.analysis import segment_table
+
+    # c6's utm_campaign names the LinkedIn campaign "CFOs" (kpikit's ad group) of "LI - Q3 Launch"
+    m = _with_contact_campaigns(tiny_model(), ["q3_launch", "LI-Q3 Launch", "likes contest", "Likes Contest",
+                                               "search - brand", "li_cfos", None])  # fmt: skip
+    r = match_campaigns(m)
+    f = r.to_frame().set_index("key")
+    assert f.loc["q3 launch", "contacts"] == 3 and r.summary["unmatched_crm_names"] == []
+    assert r.summary["contacts_matched"] == 6
+    by_ag = segment_table(m, by="ad_group").set_index("ad_group")["lead"]
+    assert by_ag["CFOs"] == 1  # the contact counts for the ad group its campaign named
+    from kpikit.analysis._prepare import prepare
+
+    assert any("name an ad group, not a campaign" in n and "'CFOs' -> 'LI - Q3 Launch'" in n for n in prepare(m).notes)
+
+
+def test_an_ad_group_name_under_several_campaigns_matches_none():
+    from kpikit.analysis._prepare import prepare
+    from kpikit.model import conform
+
+    m = tiny_model()
+    extra = m.spend.iloc[[3]].assign(ad_group="Broad")  # "Broad" now runs under Likes Contest and Search - Brand
+    m = _with_contact_campaigns(m.replace(spend=conform("spend", pd.concat([m.spend, extra], ignore_index=True))),
+                                ["q3_launch", "LI-Q3 Launch", "likes contest", "Likes Contest", "search - brand",
+                                 "broad", None])  # fmt: skip
+    r = match_campaigns(m)
+    assert r.summary["unmatched_crm_names"] == ["broad"]
+    note = "CRM campaign 'Broad' names ad groups of 2 campaigns ('Likes Contest', 'Search - Brand'): not matched"
+    assert any(n.startswith(note) for n in prepare(m).notes)
+
+
+def test_campaign_map_values_that_name_nothing_are_reported_with_the_closest_names():
+    from kpikit.analysis import cost_per_outcome
+    from kpikit.analysis._prepare import prepare
+
+    m = tiny_model(campaign_map={"newsletter": "Likes Contst", "q3_launch": "CFOs"})
+    (miss,) = prepare(m).map_misses
+    assert (miss.key, miss.value, miss.closest[0]) == ("newsletter", "Likes Contst", "Likes Contest")
+    # before: ignored without a word; now every view's notes say it
+    assert any(n.startswith("campaign_map maps 'newsletter' to 'Likes Contst', which names no campaign")
+               for n in cost_per_outcome(m).notes)  # fmt: skip
+    # a value naming the ad group of one campaign matches that campaign
+    assert match_campaigns(m).to_frame().set_index("key").loc["q3 launch", "contacts"] == 2

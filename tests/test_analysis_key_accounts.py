@@ -42,3 +42,23 @@ def test_match_by_company_name_when_no_domain():
     c = m.contacts.assign(company_domain=None, company=["BigCo", None, None, None, "bigco", None, None])
     r = key_accounts(m.replace(contacts=c))
     assert r.to_frame().set_index("group").loc["key accounts", "contacts"] == pytest.approx(2)
+
+
+def _deals_without_contacts(m):
+    """tiny_model's deals as a Salesforce opportunities report has them: an account, never a contact."""
+    return m.replace(deals=conform("deals", m.deals.assign(contact_key=pd.Series([None] * 3, dtype="str"))))
+
+
+def test_contact_win_rate_is_not_measured_when_no_deal_names_a_contact():
+    linked = key_accounts(tiny_model()).to_frame().set_index("group")
+    # c1 (BigCo) is the contact of the won d1: 1 of the 2 key-account contacts won
+    assert (linked.loc["key accounts", "won_contacts"], linked.loc["key accounts", "contact_win_rate"]) == (1, 0.5)
+    r = key_accounts(_deals_without_contacts(tiny_model()))
+    f = r.to_frame().set_index("group")
+    cols = ["won_contacts", "contact_win_rate", "contact_win_rate_low", "contact_win_rate_high"]
+    assert f[cols].isna().all().all()  # not 0 (and not a 0-40% interval): the export cannot say
+    # the deals' own figures stay: d1 and d2 are BigCo's by account domain and name
+    assert (f.loc["key accounts", "won"], f.loc["key accounts", "revenue"]) == (1, 10000.0)
+    assert "Won deals are not linked to contacts in this CRM export: the contacts' win rate is not measured." in r.notes
+    assert all(row["contact_win_rate"] is None for row in r.to_dict()["rows"])
+    json.dumps(r.to_dict(), allow_nan=False)

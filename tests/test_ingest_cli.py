@@ -82,3 +82,39 @@ def test_console_never_shows_a_traceback():
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "truncated" in proc.stdout
+
+
+def test_client_folder_is_a_preflight_listing_every_check(capsys):
+    from kpikit.ingest.preflight import CHECKS
+
+    # the fixture's target list has a row without a domain: a warning, printed, and still exit 0
+    assert main([str(FIX / "client"), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["name"] for c in data["checks"]] == list(CHECKS) and data["ok"] is True
+    assert {c["client"] for c in data["checks"]} == {"fixture-client"}
+    status = {c["name"]: c["status"] for c in data["checks"]}
+    assert status["target_accounts_rows"] == "warning" and status["metrics"] == "ok"
+    assert set(status.values()) == {"ok", "warning"}
+    assert main([str(FIX / "client" / "client.yaml")]) == 0  # the client.yaml itself names the client
+    out = capsys.readouterr().out
+    assert "pre-flight of fixture-client" in out and "warning  target_accounts_rows" in out
+    assert "9 file(s): all load, pre-flight: 0 error(s), 1 warning(s)" in out
+
+
+def test_a_file_inside_a_client_folder_is_read_with_its_maps(capsys):
+    # partner_eu.csv is in no built-in format: its client's column_maps/partner_eu.yaml reads it
+    assert main([str(FIX / "client" / "exports" / "partner_eu.csv"), "--json"]) == 0
+    (f,) = json.loads(capsys.readouterr().out)["files"]
+    assert f["source"] == "partner_eu" and f["spend"] == {"EUR": 1342.05}
+    assert any("read as client 'fixture-client'" in n for n in f["notes"])
+
+
+def test_client_errors_exit_1_and_say_which_check(capsys, tmp_path):
+    client = tmp_path / "acme"
+    (client / "exports").mkdir(parents=True)
+    (client / "exports" / "linkedin.csv").write_bytes((FIX / "linkedin.csv").read_bytes())
+    (client / "client.yaml").write_text("client: acme\ncurrency: EUR\nreport: {logo: logo.svg}\n")
+    (client / "logo.svg").write_text("not an svg at all\n")
+    assert main([str(client)]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR    logo" in out and "not a SVG image" in out and "pre-flight: 1 error(s)" in out

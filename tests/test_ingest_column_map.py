@@ -58,3 +58,21 @@ def test_dimension_and_special_targets_allowed():
         {"name": "crm", "table": "contacts", "columns": {"contact_id": "id", "created_date": "d", "dim_region": "r"}}
     )
     assert set(fmt.columns) == {"contact_id", "created_date", "dim_region"}
+
+
+def test_discovered_maps_stay_inside_their_folder(tmp_path):
+    folder, outside = tmp_path / "column_maps", tmp_path / "shared"
+    folder.mkdir()
+    outside.mkdir()
+    (folder / "real.yaml").write_text((MAPS / "display_ads.yaml").read_text())
+    (folder / "alias.yaml").symlink_to("real.yaml")  # a link inside the folder is fine
+    assert [m.origin for m in discover_maps(folder)] == [str(folder / "alias.yaml"), str(folder / "real.yaml")]
+    (outside / "secret.yaml").write_text("name: secret-content\ntable: spend\ncolumns: {cost: C}\ndetect: [C]\n")
+    (folder / "shared.yaml").symlink_to(outside / "secret.yaml")
+    with pytest.raises(ConfigError, match="symbolic link to a file outside its folder") as info:
+        discover_maps(folder)
+    assert "secret-content" not in str(info.value) and "shared.yaml" in str(info.value)
+    (folder / "shared.yaml").unlink()
+    (folder / "broken.yaml").symlink_to(folder / "gone.yaml")
+    with pytest.raises(ConfigError, match="not a readable file"):
+        discover_maps(folder)

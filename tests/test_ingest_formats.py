@@ -200,3 +200,64 @@ def test_arrow_and_python_engines_agree_on_every_bad_input(name):
         r = loaded.report
         results.append((r.rows_read, r.rows_loaded, r.dropped, [(x.row, x.column) for x in r.problems]))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    ("line", "first", "last"),
+    [
+        ('"January 1, 2026 - March 31, 2026"', "2026-01-01", "2026-03-31"),  # US
+        ("Jan 1, 2026 – Mar 31, 2026", "2026-01-01", "2026-03-31"),
+        ("1 January 2026 - 31 March 2026", "2026-01-01", "2026-03-31"),  # UK, day first
+        ("2026-01-01 - 2026-03-31", "2026-01-01", "2026-03-31"),  # ISO
+        ("01.01.2026 - 31.03.2026", "2026-01-01", "2026-03-31"),  # German
+        ("1. Januar 2026 - 31. März 2026", "2026-01-01", "2026-03-31"),
+        ("1 janvier 2026 - 31 mars 2026", "2026-01-01", "2026-03-31"),  # French
+        ("1 janv. 2026 - 28 févr. 2026", "2026-01-01", "2026-02-28"),
+        ("1 de enero de 2026 - 31 de marzo de 2026", "2026-01-01", "2026-03-31"),  # Spanish
+    ],
+)
+def test_google_report_period_in_every_ui_language(line, first, last):
+    from kpikit.ingest.formats._common import google_date_range
+
+    assert google_date_range(["Campaign report", line]) == {"date": first, "date_end": last}
+
+
+def test_no_period_is_read_from_a_line_that_is_none():
+    from kpikit.ingest.formats._common import report_period
+
+    for line in ("All time", "Campaign report", "31 March 2026 - 1 January 2026", "30 February 2026 - 3 March 2026"):
+        assert report_period([line]) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "source"),
+    [
+        ("Berichtsbeginn;Berichtsende;Kampagnenname;Ausgegebener Betrag (EUR);Impressionen;Link-Klicks", "meta"),
+        ("Début des rapports;Fin des rapports;Nom de la campagne;Montant dépensé (EUR);Impressions", "meta"),
+        ("Inicio del informe;Fin del informe;Nombre de la campaña;Importe gastado (EUR);Impresiones", "meta"),
+        ("Tag;Kampagne;Währungscode;Impr.;Klicks;Kosten", "google_ads"),
+        ("Jour;Campagne;Code de la devise;Impr.;Clics;Coût", "google_ads"),
+        ("Día;Campaña;Código de moneda;Impr.;Clics;Coste", "google_ads"),
+    ],
+)
+def test_localised_headers_are_read_through_the_registry(tmp_path, header, source):
+    path = tmp_path / "x.csv"
+    path.write_text(header + "\n", encoding="utf-8")
+    found = detect_format(path)
+    assert found.format.name == source and found.format.locale is not None
+    assert found.format.read.decimal == ","  # the locale's usual convention; the values may overrule it
+
+
+def test_a_localised_format_keeps_the_english_rules():
+    from kpikit.ingest.formats import FORMATS
+    from kpikit.ingest.formats.base import localise
+
+    meta = FORMATS["meta"]
+    de = localise(meta, next(loc for loc in meta.locales if loc.code == "de"))
+    assert de.name == "meta" and de.table == "spend" and de.prepare is meta.prepare
+    assert de.columns["date_end"] == ("Tag", "Day", "Berichtsende", "Reporting ends")
+    import re
+
+    spend = re.compile(de.columns["cost"][0][3:])
+    assert spend.fullmatch("Ausgegebener Betrag (EUR)").group("currency") == "EUR"
+    assert spend.fullmatch("Amount spent (USD)") is not None  # English fallback

@@ -165,3 +165,154 @@ def test_key_codes_number_keys_in_order_of_first_appearance(keys):
     assert _key_codes(hexed, (ints, valid, distinct)).tolist() == expected
     assert _key_codes(hexed, None).tolist() == expected
     assert isinstance(_key_codes(hexed, None), np.ndarray)
+
+
+# ---- issue 14: deals keyed on their id, Meta results by indicator, date orders ------------------
+
+_DEALS_HEADER = "Record ID,Deal Name,Deal Stage,Amount,Currency,Close Date,Create Date,Associated Contact Email\n"
+
+
+def test_a_contact_with_several_deals_and_deals_without_a_contact_load(tmp_path):
+    # The duplicate check of deals used to be keyed on the contact: three deals of one contact, or
+    # two deals with no contact, were "the same deal id on rows that differ".
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        _DEALS_HEADER
+        + "1,A,Closed Won,100,EUR,2024-03-01,2024-02-01,ana@acme.io\n"
+        + "2,B,Closed Won,200,EUR,2024-03-02,2024-02-02,ana@acme.io\n"
+        + "3,C,Qualified To Buy,300,EUR,2024-03-03,2024-02-03,ana@acme.io\n"
+        + "4,D,Closed Lost,400,EUR,2024-03-04,2024-02-04,\n"
+        + "5,E,Closed Lost,500,EUR,2024-03-05,2024-02-05,\n"
+    )
+    loaded = load_file(path)
+    assert loaded.report.rows_loaded == 5 and loaded.frame["amount"].sum() == 1500.0
+    assert loaded.frame["contact_key"].nunique() == 1 and loaded.frame["contact_key"].isna().sum() == 2
+
+
+def test_one_deal_id_on_rows_that_differ_is_still_refused(tmp_path):
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        _DEALS_HEADER
+        + "1,A,Closed Won,100,EUR,2024-03-01,2024-02-01,ana@acme.io\n"
+        + "1,A,Closed Won,120,EUR,2024-03-01,2024-02-01,ana@acme.io\n"
+        + "1,A,Closed Won,100,EUR,2024-03-01,2024-02-01,ana@acme.io\n"  # an exact copy: dropped, not a conflict
+    )
+    with pytest.raises(ValidationError) as info:
+        load_file(path)
+    assert [p.row for p in info.value.problems] == [2, 3] and "same deal id" in str(info.value)
+
+
+def test_meta_results_never_override_the_exports_own_engagements(tmp_path):
+    path = tmp_path / "meta.csv"
+    path.write_text(
+        "\ufeffReporting starts,Reporting ends,Campaign name,Amount spent (EUR),Impressions,Link clicks,"
+        "Post engagements,Results,Result indicator\n"
+        "2024-01-01,2024-01-31,Likes,10.00,1000,5,80,12,actions:like\n"
+        "2024-01-01,2024-01-31,Leads,20.00,2000,9,15,3,actions:lead\n",
+        encoding="utf-8",
+    )
+    frame = load_file(path).frame
+    assert frame["engagements"].tolist() == [80, 15]  # the column, not the 12 likes
+    assert frame["reported_leads"].tolist()[1] == 3 and pd.isna(frame["reported_leads"].iloc[0])
+    assert pd.isna(frame["platform_conversions"].iloc[0]) and frame["platform_conversions"].iloc[1] == 3.0
+
+
+def test_an_ambiguous_date_column_is_read_like_the_files_other_dates(tmp_path):
+    path = tmp_path / "opps.csv"
+    path.write_text(
+        '"Opportunity ID","Opportunity Name","Stage","Amount","Close Date","Created Date"\n'
+        '"006A","A","Closed Won","100.00","25/03/2024","03/02/2024"\n'
+        '"006B","B","Closed Lost","200.00","14/04/2024","05/02/2024"\n'
+    )
+    loaded = load_file(path)
+    assert loaded.frame["created_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-02-03", "2024-02-05"]
+    assert (loaded.report.date_order, loaded.report.date_order_from) == ("day_first", "values")
+    assert any("'Created Date' reads both ways: read day-first, as 'Close Date'" in n for n in loaded.report.notes)
+
+
+def _client(tmp_path, files: dict[str, str], extra: str = "") -> Path:
+    (tmp_path / "exports").mkdir()
+    for name, text in files.items():
+        (tmp_path / "exports" / name).write_text(text)
+    (tmp_path / "client.yaml").write_text(f"client: dates\ncurrency: EUR\nexports: exports\n{extra}")
+    return tmp_path
+
+
+_LEADS = '"First Name","Email","Lead Source","Created Date"\n'
+
+
+def test_client_yaml_date_order_beats_other_exports_and_a_contradiction_warns(tmp_path):
+    client = _client(
+        tmp_path,
+        {
+            "a_leads_ambiguous.csv": _LEADS + '"Ana","ana@acme.io","Web","03/04/2024"\n',
+            "b_leads_us.csv": _LEADS + '"Ben","ben@acme.io","Web","4/25/2024"\n',
+        },
+        "dates: {order: day_first}\n",
+    )
+    model = load_client(client)
+    first, second = model.load_report.files
+    assert model.contacts["created_date"].dt.strftime("%Y-%m-%d").tolist() == ["2024-04-03", "2024-04-25"]
+    assert (first.date_order, first.date_order_from) == ("day_first", "declared")
+    assert (second.date_order, second.date_order_from) == ("month_first", "values")
+    (warning,) = model.load_report.warnings
+    assert "b_leads_us.csv: dates read only month-first" in str(warning) and warning.column == "dates.order"
+
+
+def test_date_order_setting_is_validated():
+    from kpikit.errors import ConfigError
+
+    assert ClientConfig.from_dict({"client": "a", "dates": {"order": "month_first"}}).dates.dayfirst is False
+    with pytest.raises(ConfigError) as info:
+        ClientConfig.from_dict({"client": "a", "dates": {"order": "dd/mm"}})
+    assert "dates.order" in str(info.value) and "day_first" in str(info.value)
+
+
+def test_column_map_footer_names_a_platform_or_lists_labels(tmp_path):
+    from kpikit.errors import ConfigError
+    from kpikit.ingest.column_map import column_map_from_dict
+    from kpikit.ingest.formats import FORMATS
+
+    base = {"name": "m", "table": "spend", "columns": {"cost": "Cost"}}
+    google = FORMATS["google_ads"].footer
+    assert column_map_from_dict({**base, "footer": "google_ads"}).footer == google
+    assert column_map_from_dict({**base, "constants": {"platform": "google_ads"}}).footer == google
+    assert column_map_from_dict(base).footer is None  # decided at load time, from the file's headers
+    labels = column_map_from_dict({**base, "footer": ["Gesamt", {"label": "re:Summe.*", "totals": True}]}).footer
+    assert [(f.label, f.totals) for f in labels] == [("Gesamt", False), ("Summe.*", True)]
+    for bad, words in (("google", "did you mean 'google_ads'"), ([{"label": 3}], "a footer entry"),
+                       (["re:Total("], "not a valid regular expression")):  # fmt: skip
+        with pytest.raises(ConfigError, match="footer") as info:
+            column_map_from_dict({**base, "footer": bad})
+        assert words in str(info.value)
+
+
+def test_a_footer_label_given_as_a_regex_is_found_anywhere_in_the_alphabet(tmp_path):
+    # a label with no literal start ("re:.*Summe") cannot use the first-letters shortcut
+    path = tmp_path / "partner.csv"
+    path.write_text(
+        "Datum;Kampagne;Impressionen;Klicks;Kosten;Währung\n05.01.2024;Marke;100;4;12,50;EUR\n"
+        ";Monatssumme;100;4;12,50;EUR\n",
+        encoding="utf-8",
+    )
+    map_ = {"name": "p", "table": "spend", "read": {"sep": ";", "decimal": ",", "date_format": "%d.%m.%Y"},
+            "columns": {"date": "Datum", "campaign": "Kampagne", "impressions": "Impressionen", "clicks": "Klicks",
+                        "cost": "Kosten", "currency": "Währung"},
+            "constants": {"platform": "partner"}, "footer": [{"label": "re:.*summe", "totals": True}]}  # fmt: skip
+    from kpikit.ingest.column_map import column_map_from_dict
+
+    loaded = load_file(path, column_map_from_dict(map_))
+    assert loaded.report.dropped == {"footer": 1} and loaded.report.spend == {"EUR": 12.5}
+    assert loaded.report.totals_match
+
+
+def test_sort_rows_without_sources_resolves_them_from_the_header():
+    from kpikit.ingest.detect import detect_format
+    from kpikit.ingest.headers import resolve_columns
+    from kpikit.ingest.rows import read_data, sort_rows
+
+    det = detect_format(FIX / "google_ads_utf16.tsv")
+    rows = read_data(det, resolve_columns(det, det.header_index + 1).sources, "python")
+    kinds = sort_rows(det.format, rows, "x")
+    assert (kinds.n_data, kinds.footer) == (4, 2)
+    assert [t.label for t in kinds.totals] == ["Total: Campaigns", "Total: Account"]

@@ -26,3 +26,58 @@ def test_line_numbers_with_quoted_newlines(tmp_path):
     assert rows.header == ["a", "b"]
     assert rows.lines.tolist() == [3, 5]
     assert rows.frame["1"].tolist() == ["two\nlines", "4"]
+
+
+def test_a_run_of_nul_bytes_is_refused_but_utf16_text_is_not(tmp_path):
+    import pytest
+
+    from kpikit.errors import DataError
+
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(b"Day,Campaign,Cost\n2026-01-01,Brand,1.00\n" + b"\x00" * 64)
+    with pytest.raises(DataError, match="run of NUL bytes from byte 40"):
+        open_raw(cut)
+    utf16 = tmp_path / "utf16.tsv"
+    utf16.write_bytes("\ufeffDay\tCampaign\tCost\r\n2026-01-01\t\t1.00\r\n".encode("utf-16-le"))
+    assert open_raw(utf16).encoding == "utf-16"
+
+
+def test_a_cell_over_the_csv_field_limit_in_the_head_says_its_line(tmp_path):
+    import pytest
+
+    from kpikit.errors import DataError
+
+    path = tmp_path / "long.csv"
+    path.write_text('Report\nDay,Campaign\n2026-01-01,"' + "x" * 150_000 + '"\n')
+    raw = open_raw(path)
+    assert sniff_separator(raw.lines) == ","  # the separator is still found
+    with pytest.raises(DataError) as info:
+        raw.head_rows(",")
+    assert info.value.row == 3 and "field limit" in str(info.value)
+
+
+def test_a_workbook_is_read_whatever_its_name_and_lists_its_sheets(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from kpikit.ingest.readers import xlsx_sheets
+
+    renamed = tmp_path / "report.csv"  # an .xlsx saved under a .csv name
+    shutil.copy(Path(__file__).parent / "fixtures" / "ingest" / "google_ads.xlsx", renamed)
+    raw = open_raw(renamed)
+    assert raw.origin == renamed and raw.path != renamed and raw.encoding == "utf-8"
+    assert xlsx_sheets(renamed)
+
+
+def test_a_zip_archive_is_not_taken_for_a_workbook(tmp_path):
+    import zipfile
+
+    import pytest
+
+    from kpikit.errors import DataError
+
+    path = tmp_path / "export.csv"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("export.csv", "a,b\n1,2\n")
+    with pytest.raises(DataError, match="ZIP archive"):
+        open_raw(path)

@@ -21,8 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kpikit.analysis.joins import (
+    MapMiss,
     _normalise_unique,
+    adgroup_owners,
     map_keys,
+    map_misses,
     normalise_names,
 )
 from kpikit.core.measures import STAGES
@@ -52,6 +55,10 @@ class Prepared:
     data_end: pd.Timestamp | None
     notes: list[str] = field(default_factory=list)
     segment_cache: dict[Any, pd.DataFrame] = field(default_factory=dict)
+    # Contact-level figures this CRM export cannot measure -> why (shown as None / NaN, never 0):
+    # "contact_opportunity", "contact_won" (which contacts reached it), "contact_revenue" (whose revenue it was).
+    unmeasured: dict[str, str] = field(default_factory=dict)
+    map_misses: list[MapMiss] = field(default_factory=list)  # campaign_map values that name no campaign
 
 
 _CACHE: dict[int, tuple[weakref.ref, Prepared]] = {}
@@ -215,6 +222,9 @@ def _prepare(model) -> Prepared:
     dkey, deal_display = _spellings(d["campaign"], cmap=cmap)
     for k, v in deal_display.items():
         crm_display.setdefault(k, v)
+    ckey, dkey, c_agkey, misses = _adgroup_fallback(
+        spend, campaign_display, adgroup_display, cmap, ckey, dkey, keycodes["contacts"], c, notes
+    )
     if len(d):
         linked = cidx >= 0
         if len(c):
@@ -276,8 +286,10 @@ def _prepare(model) -> Prepared:
             via = pd.Series(pd.array(c_account, dtype="str").take(cidx, allow_fill=True), index=d.index)
             d_account = d_account.fillna(via)
 
+    unmeasured = _unmeasured(c, d, cidx, dates, has_amounts=bool(len(d) and d["amount"].notna().any()))
     contacts = c.assign(
         _ckey=ckey,
+        **({} if c_agkey is None else {"_agkey": c_agkey}),
         _account=c_account,
         **{f"_d_{s}": dates[s] for s in STAGES},
         **{f"_r_{s}": reached[s] for s in STAGES},
@@ -304,7 +316,8 @@ def _prepare(model) -> Prepared:
     # Open deals carry a *forecast* close date: only closed deals tell how far the data reaches.
     closed = d["is_closed"].fillna(False).astype(bool) | d["is_won"].fillna(False).astype(bool)
     last_close = d["close_date"][closed].max()
-    candidates = (spend["date"].max(), c["created_date"].max(), d["created_date"].max(), last_close)
+    spend_end = spend["date_end"].fillna(spend["date"]).max() if "date_end" in spend else spend["date"].max()
+    candidates = (spend_end, c["created_date"].max(), d["created_date"].max(), last_close)
     ends = [x for x in candidates if pd.notna(x)]
     for s in STAGES[1:]:
         m = contacts[f"_d_{s}"].max() if len(contacts) else pd.NaT
@@ -331,4 +344,78 @@ def _prepare(model) -> Prepared:
         has_targets=has_targets,
         data_end=data_end,
         notes=notes,
+        unmeasured=unmeasured,
+        map_misses=misses,
     )
+
+
+def _adgroup_fallback(spend, campaign_display, adgroup_display, cmap, ckey, dkey, contact_codes, c, notes):
+    """CRM campaign keys that name an ad group, not a campaign, moved to that ad group's campaign.
+
+    A LinkedIn *campaign* is kpikit's ad group, so a ``utm_campaign`` copied from LinkedIn
+    names one. Works on distinct keys; the spend rows are only read when some CRM key (or a
+    ``campaign_map`` value) is an ad-group name and no campaign name. Returns the contact and
+    deal keys, the contacts' ad-group keys (None when nothing matched this way) and the
+    ``campaign_map`` values that name nothing; ``contact_codes`` and ``notes`` are updated.
+    """
+    known = campaign_display.keys()
+    targets = normalise_names(pd.Series(list(cmap.values()), dtype="str")).tolist() if cmap else []
+    crm = set(contact_codes[1]) | set(dkey.dropna().unique())
+    wanted = {k for k in crm | set(targets) if isinstance(k, str) and k not in known and k in adgroup_display}
+    owner, several = adgroup_owners(spend["_ckey"], spend["_agkey"], wanted) if wanted else ({}, {})
+    misses = map_misses(cmap, campaign_display, owner, several)
+    notes += [
+        f"{m}: contacts with that campaign are not matched to spend; fix the value in campaign_map." for m in misses
+    ]
+    c_agkey = None
+    hits = {k: v for k, v in owner.items() if k in crm}
+    if hits:
+        old_ckey = ckey
+        codes, keys_u = contact_codes
+        contact_codes[1] = [hits.get(k, k) if isinstance(k, str) else k for k in keys_u]
+        ckey = pd.Series(pd.array(contact_codes[1], dtype="str").take(codes, allow_fill=True), index=ckey.index)
+        n = int(old_ckey.isin(hits).sum()) + int(dkey.isin(hits).sum())
+        dkey = dkey.replace(hits)
+        # The contact's ad group is the one its campaign named: beside a LinkedIn campaign, the UTM content or
+        # term of its own ad_group column is a creative or keyword, not an ad group of that campaign.
+        own = normalise_names(c["ad_group"]) if "ad_group" in c else pd.Series(np.nan, index=c.index, dtype="str")
+        c_agkey = old_ckey.where(old_ckey.isin(hits)).fillna(own)
+        shown = ", ".join(f"{adgroup_display[a]!r} -> {campaign_display[k]!r}" for a, k in list(hits.items())[:3])
+        notes.append(
+            f"{n:,} CRM record(s) name an ad group, not a campaign, as their campaign (a LinkedIn campaign is "
+            f"kpikit's ad group): matched to its campaign ({shown}{', ...' if len(hits) > 3 else ''})."
+        )
+    for a, cs in several.items():
+        if a in crm:
+            notes.append(
+                f"CRM campaign {adgroup_display[a]!r} names ad groups of {len(cs)} campaigns "
+                f"({', '.join(repr(campaign_display[k]) for k in cs)}): not matched; map it in campaign_map."
+            )
+    return ckey, dkey, c_agkey, misses
+
+
+def _unmeasured(c: pd.DataFrame, d: pd.DataFrame, cidx: np.ndarray, dates: dict, *, has_amounts: bool) -> dict:
+    """Contact-level figures the CRM export cannot measure, with the reason a note gives.
+
+    A deals export that names no contact (a Salesforce opportunities report) cannot say which
+    contact won or whose revenue a deal was: those are not measured, which is not the same as 0.
+    """
+    if not len(c):
+        return {}
+    out: dict[str, str] = {}
+    if not len(d):
+        out["contact_revenue"] = "there is no deals export: revenue by channel is not measured"
+    elif not (cidx >= 0).any():
+        said = {
+            "opportunity": "deals are not linked to contacts in this CRM export: which contacts reached an opportunity",
+            "won": "won deals are not linked to contacts in this CRM export: which contacts won",
+        }
+        for stage, what in said.items():
+            if pd.isna(dates[stage]).all():  # the contacts carry no date of their own for it
+                out[f"contact_{stage}"] = f"{what} is not measured"
+        out["contact_revenue"] = (
+            "won deals are not linked to contacts in this CRM export: revenue by channel is not measured"
+        )
+    elif not has_amounts:
+        out["contact_revenue"] = "the deals carry no amounts: revenue by channel is not measured"
+    return out

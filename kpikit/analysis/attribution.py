@@ -33,6 +33,12 @@ touch on or before the day the contact was created; the opportunity-creation
 touch the last on or before the opportunity date (the last touch when there is
 none). Conversions with no touchpoint before them are credited to
 ``"(no touchpoint)"`` in every model, so nothing is dropped.
+
+What the CRM export cannot measure is not credited as 0: when no won deal can be
+linked to a contact (a Salesforce opportunities report names no contact; no deals
+export; deals without amounts) revenue is NaN per channel and None in ``totals``,
+and when the outcome stage itself is not known per contact, so are conversions;
+the reason is in ``notes``.
 """
 
 from __future__ import annotations
@@ -555,6 +561,13 @@ def attribution(model, models=None, half_life_days: float = 7.0, *, outcome: str
     tot = max(paths.conversions, 1)
     credits["share"] = credits["conversions"] / tot if paths.conversions else np.nan
     credits = credits.reset_index(drop=True)
+    # What the export cannot say is not measured, never credited as 0 (after the empty-row filter above).
+    no_revenue = p.unmeasured.get("contact_revenue")
+    no_outcome = p.unmeasured.get(f"contact_{paths.stats['outcome']}")
+    if no_revenue or no_outcome:
+        credits["revenue"] = np.nan
+    if no_outcome:
+        credits[["conversions", "share"]] = np.nan
     frame = credits.pivot(index="channel", columns="model", values="conversions")
     frame = frame.reindex(columns=names).reset_index().rename_axis(columns=None)
     notes = list(p.notes)
@@ -569,10 +582,11 @@ def attribution(model, models=None, half_life_days: float = 7.0, *, outcome: str
         notes.append(f"{paths.orphan_touches:,} touchpoint(s) have no contact key and were not used.")
     if paths.after_conversion:
         notes.append(f"{paths.after_conversion:,} touchpoint(s) came after their contact converted: not credited.")
+    notes += [f"{why[0].upper()}{why[1:]}." for why in dict.fromkeys((no_outcome, no_revenue)) if why]
     totals = {
         "outcome": paths.stats["outcome"],
-        "conversions": paths.conversions,
-        "revenue": total_rev_cents,
+        "conversions": None if no_outcome else paths.conversions,
+        "revenue": None if no_revenue or no_outcome else total_rev_cents,
         "paths": paths.n_paths,
         "touchpoints_used": int(len(paths.path)),
         "touchpoints_after_conversion": paths.after_conversion,

@@ -9,7 +9,9 @@ exceed contacts) the step rate is shown but has no interval and is flagged.
 
 Time between stages is measured per contact (median and interquartile range),
 and lead cohorts by month say whether they have had time to reach the real
-outcome: a recent cohort's low rate is immaturity, not failure.
+outcome: a recent cohort's low rate is immaturity, not failure. A stage the CRM
+export cannot follow per contact (won deals that name no contact) is NaN in the
+cohorts, with the reason in ``notes``, never 0.
 """
 
 from __future__ import annotations
@@ -181,6 +183,12 @@ def _cohorts(p, freq: str, confidence: float) -> pd.DataFrame:
     horizon = float(np.percentile(days, 90)) if len(days) else np.nan
     g["mature"] = g["age_days"] >= horizon if horizon == horizon else False
     g.attrs["maturity_days"] = horizon
+    # A stage the export cannot follow per contact has no cohort count (nor rate, for the outcome): not 0.
+    for s in STAGES[1:]:
+        if f"contact_{s}" in p.unmeasured:
+            g[s] = np.nan
+            if s == outcome:
+                g[["rate", "rate_low", "rate_high"]] = np.nan
     return g[cols]
 
 
@@ -281,7 +289,12 @@ def funnel(model, by=None, period=None, *, confidence: float = 0.95) -> FunnelRe
         )
     times = stage_times(model)
     coh = cohorts(model, confidence=confidence)
-    if len(coh) and (~coh["mature"].astype(bool)).any():
+    outcome = p.real_outcome if p.real_outcome in STAGES else "won"
+    unknown = [s for s in STAGES[1:] if f"contact_{s}" in p.unmeasured and len(coh)]
+    for s in unknown:
+        why = p.unmeasured[f"contact_{s}"].split(":")[0]
+        notes.append(f"{why[0].upper()}{why[1:]}: lead cohorts' {s} counts are not measured.")
+    if len(coh) and outcome not in unknown and (~coh["mature"].astype(bool)).any():
         immature = coh.loc[~coh["mature"].astype(bool), "cohort"].tolist()
         notes.append(
             f"Cohort(s) {', '.join(immature[-3:])}{' and earlier' if len(immature) > 3 else ''} are not mature: "

@@ -9,6 +9,13 @@ of spaces, ``_`` and ``-`` collapsed to one space. The client config's
 ``campaign_map`` (raw CRM value -> platform campaign name) is applied first,
 for names no rule can reconcile.
 
+A CRM campaign that names no campaign but an **ad group** matches that ad group's
+campaign (:func:`adgroup_owners`): a LinkedIn *campaign* is kpikit's ad group (its
+campaign group is the campaign), so a ``utm_campaign`` copied from LinkedIn names an
+ad group. An ad-group name used under several campaigns matches none of them, with a
+note. A ``campaign_map`` value that names neither a campaign nor such an ad group is
+reported with the closest campaign names (:func:`map_misses`), never ignored.
+
 A normalised name is a *key*; several raw spellings can share one key. What
 could not be matched is never dropped: :func:`match_campaigns` reports spend
 with no outcomes, outcomes with no spend and every unmatched name.
@@ -22,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +41,16 @@ from kpikit.core.fmt import fmt, html_table
 from kpikit.core.names import normalise_domains, on_uniques
 from kpikit.core.result import Result, json_safe
 
-__all__ = ["normalise_names", "normalise_domains", "match_campaigns", "MatchResult", "PLATFORM_PREFIXES"]
+__all__ = [
+    "normalise_names",
+    "normalise_domains",
+    "match_campaigns",
+    "MatchResult",
+    "PLATFORM_PREFIXES",
+    "MapMiss",
+    "adgroup_owners",
+    "map_misses",
+]
 
 #: Prefixes agencies put in front of campaign names to say which platform runs them.
 PLATFORM_PREFIXES: tuple[str, ...] = (
@@ -73,6 +90,105 @@ def map_keys(keys: pd.Series, campaign_map: dict[str, str] | None) -> pd.Series:
     if not mapping:
         return keys
     return keys.replace(mapping)
+
+
+def adgroup_owners(
+    campaign_keys: pd.Series, adgroup_keys: pd.Series, wanted
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """The campaign each ad-group key in ``wanted`` runs under: ``(owner, several)``.
+
+    ``owner`` maps an ad-group key to its one campaign key; ``several`` an ad-group key
+    used under more than one campaign to all of them (sorted), which is no match.
+    Only the rows of the wanted ad groups are looked at, so nothing is paid when no CRM
+    name is an ad group.
+
+    Examples
+    --------
+    >>> c = pd.Series(["q3 launch", "q3 launch", "brand", "brand", "q3 launch"])
+    >>> a = pd.Series(["q3 launch cfos", "q3 launch ctos", "exact", "retargeting", "retargeting"])
+    >>> adgroup_owners(c, a, {"q3 launch cfos", "retargeting"})
+    ({'q3 launch cfos': 'q3 launch'}, {'retargeting': ('brand', 'q3 launch')})
+    """
+    wanted = [k for k in wanted if isinstance(k, str)]
+    if not wanted or not len(adgroup_keys):
+        return {}, {}
+    hit = adgroup_keys.isin(wanted).to_numpy(dtype=bool)
+    pairs = pd.DataFrame({"a": adgroup_keys[hit], "c": campaign_keys[hit]}).dropna().drop_duplicates()
+    owner: dict[str, str] = {}
+    several: dict[str, tuple[str, ...]] = {}
+    for a, cs in pairs.groupby("a", sort=True)["c"]:
+        names = tuple(sorted(cs))
+        if len(names) == 1:
+            owner[str(a)] = names[0]
+        else:
+            several[str(a)] = names
+    return owner, several
+
+
+@dataclass(frozen=True)
+class MapMiss:
+    """A ``campaign_map`` entry whose value names no campaign (nor the ad group of one campaign) in the spend.
+
+    ``closest`` are the campaign names, as the ad platform spells them, nearest to the value;
+    ``several`` the campaigns whose ad groups the value names, when it is an ad-group name used
+    under more than one campaign.
+    """
+
+    key: str
+    value: str
+    closest: tuple[str, ...]
+    several: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        if self.several:
+            why = f"names ad groups of {len(self.several)} campaigns ({', '.join(map(repr, self.several))})"
+        else:
+            why = "names no campaign or ad group in the spend exports"
+        near = f" (closest campaigns: {', '.join(map(repr, self.closest))})" if self.closest else ""
+        return f"campaign_map maps {self.key!r} to {self.value!r}, which {why}{near}"
+
+
+def map_misses(
+    campaign_map: dict[str, str] | None,
+    campaign_display: dict[str, str],
+    owner: dict[str, str],
+    several: dict[str, tuple[str, ...]] | None = None,
+    n: int = 3,
+) -> list[MapMiss]:
+    """The ``campaign_map`` entries whose value matches nothing the spend holds.
+
+    Parameters
+    ----------
+    campaign_map
+        The client config's map (raw CRM value -> ad platform campaign name).
+    campaign_display
+        Campaign key -> the name as the ad platform spells it (every campaign with spend).
+    owner, several
+        From :func:`adgroup_owners` over (at least) the map's values: a value naming the
+        ad group of one campaign matches; one naming ad groups of several does not.
+    n
+        How many closest campaign names to give.
+
+    Examples
+    --------
+    >>> display = {"search data platform": "Search - Data Platform", "brand": "Brand"}
+    >>> (miss,) = map_misses({"dp_q1": "Search - Data Platfrom", "x": "brand"}, display, {})
+    >>> miss.key, miss.value, miss.closest
+    ('dp_q1', 'Search - Data Platfrom', ('Search - Data Platform', 'Brand'))
+    """
+    if not campaign_map:
+        return []
+    several = several or {}
+    keys = list(campaign_display)
+    values = normalise_names(pd.Series(list(campaign_map.values()), dtype="str")).tolist()
+    out = []
+    for (src, dst), k in zip(campaign_map.items(), values, strict=True):
+        if isinstance(k, str) and (k in campaign_display or k in owner):
+            continue
+        near = difflib.get_close_matches(k, keys, n=n, cutoff=0.0) if isinstance(k, str) else keys[:n]
+        shown = tuple(campaign_display.get(c, c) for c in several.get(k, ()))
+        out.append(MapMiss(str(src), str(dst), tuple(campaign_display[c] for c in near), shown))
+    return out
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

@@ -139,6 +139,9 @@ def key_accounts(model) -> KeyAccountResult:
         d["_amount"].to_numpy(),
         c["_account"].to_numpy(),
     )
+    no_won = p.unmeasured.get("contact_won")
+    if no_won:  # which contact won is not in the export: no count, rate or interval (never 0)
+        frame[["won_contacts", "contact_win_rate", "contact_win_rate_low", "contact_win_rate_high"]] = np.nan
     ta = model.target_accounts
     from kpikit.core.names import normalise_domains
 
@@ -197,4 +200,7 @@ def key_accounts(model) -> KeyAccountResult:
                     f"A key-account visit is worth {k['pipeline_per_visit'] / o['pipeline_per_visit']:,.1f}x "
                     "an ordinary visit in pipeline."
                 )
+    if no_won:
+        why = no_won.split(":")[0]  # "won deals are not linked to contacts in this CRM export"
+        notes.append(f"{why[0].upper()}{why[1:]}: the contacts' win rate is not measured.")
     return KeyAccountResult(frame=frame, currency=p.currency, tiers=tiers, coverage=coverage, notes=tuple(notes))

@@ -5,7 +5,7 @@ Public names: :func:`load_client`, :func:`load_file`, :class:`LoadReport`
 :func:`neutralise_formulas` for extensions and writers.
 """
 
-from kpikit.ingest.client import load_client
+from kpikit.ingest.client import inspect_client, load_client
 from kpikit.ingest.column_map import load_column_map
 from kpikit.ingest.formats import FORMATS, Format, ReadOptions, register_format
 from kpikit.ingest.loader import LoadedFile, inspect_file, load_file
@@ -19,6 +19,7 @@ __all__ = [
     "LoadReport",
     "LoadedFile",
     "ReadOptions",
+    "inspect_client",
     "inspect_file",
     "load_client",
     "load_column_map",

@@ -3,9 +3,18 @@
 :func:`load_client` loads each export with :func:`~kpikit.ingest.loader.inspect_file`
 and guarantees:
 
-- all or nothing: a problem in any file raises one
-  :class:`~kpikit.errors.ValidationError` listing every problem of every file,
-  each message starting with its file's name;
+- all or nothing: a problem in any file, or across files, raises one
+  :class:`~kpikit.errors.ValidationError` listing every problem, each message
+  starting with its file's name;
+- nothing counted twice in silence (:mod:`~kpikit.ingest.overlaps`): a file that is
+  byte for byte another is refused naming both; rows two exports both hold are loaded
+  once with a warning when they agree, and refused when they disagree; the
+  load report's client-level section (``overlaps``, ``warnings``, ``problems``,
+  ``notes``) says what was found;
+- one date order per export (:mod:`~kpikit.ingest.dates`): an export whose every
+  date reads both ways is read in the order ``dates: {order: ...}`` of client.yaml
+  gives, else in the order the client's other exports show when they agree (with
+  a note saying so), else refused;
 - one currency: money (cost, reported revenue, deal amounts) is converted into
   ``config.currency`` with ``config.fx_rates``; a currency with no rate raises
   :class:`~kpikit.errors.CurrencyError` naming it and its files, while
@@ -13,27 +22,35 @@ and guarantees:
 - the target accounts list (if any) is read with normalised, distinct domains, and
   ``load_report.matches`` counts how the tables join (contacts with a domain, from a
   target account, deals with a known contact).
+
+:func:`inspect_client` runs the same checks without raising on problems
+(``kpikit validate CLIENT_FOLDER`` prints its report).
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from kpikit.config import ClientConfig
+from kpikit.config import ClientConfig, ExportFile
 from kpikit.core.money import convert_tables
 from kpikit.core.names import normalise_domains
 from kpikit.errors import ConfigError, DataError, KpikitError, Problem, ValidationError
 from kpikit.ingest.column_map import TEMPLATE_MAPS, discover_maps
-from kpikit.ingest.formats import FORMATS, norm_header
-from kpikit.ingest.loader import inspect_file
-from kpikit.ingest.report import FileReport, LoadReport
+from kpikit.ingest.dates import ORDERS, DeclaredOrder, with_evidence
+from kpikit.ingest.formats import FORMATS, Format, norm_header
+from kpikit.ingest.loader import LoadedFile, _money, inspect_file
+from kpikit.ingest.overlaps import Export, check_overlaps, identical_files
+from kpikit.ingest.report import FileReport, LoadReport, Overlap
 from kpikit.model import TABLES, ClientModel, conform, empty_table
 
-__all__ = ["load_client"]
+__all__ = ["inspect_client", "load_client"]
+
+_SAID = {"day_first": "day-first", "month_first": "month-first"}
 
 
 def load_client(config_or_path: ClientConfig | str | os.PathLike) -> ClientModel:
@@ -50,36 +67,18 @@ def load_client(config_or_path: ClientConfig | str | os.PathLike) -> ClientModel
     Raises
     ------
     ValidationError
-        every problem in every file, each naming its file.
+        every problem in every file and across files, each naming its file.
     CurrencyError
         money in a currency that has no rate in ``fx_rates``, naming both currencies.
     """
     config = _as_config(config_or_path)
-    if not config.exports:
-        raise ConfigError(
-            "the client config lists no export files",
-            file=str(config.source),
-            column="exports",
-            fix="put the raw exports in the folder named by `exports:` (default exports/) or list them",
-        )
-    extra = discover_maps(config.base_dir / "column_maps", TEMPLATE_MAPS)
-    formats = extra + list(FORMATS.values())
-    report = LoadReport(currency=config.currency)
+    loads = _inspect(config)
+    report = loads.report
+    if loads.problems:
+        raise ValidationError(loads.problems, file=str(config.source or config.base_dir))
     frames: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
-    problems: list[Problem] = []
-    for export in config.exports:
-        try:
-            loaded = inspect_file(export.path, export.map, config=config, formats=None if export.map else formats)
-        except KpikitError as exc:
-            report.files.append(FileReport(path=str(export.path), source="?", table="?", problems=exc.problems))
-            problems += [_named(p, export.path) for p in exc.problems]
-            continue
-        report.files.append(loaded.report)
-        if loaded.report.ok:
-            frames[loaded.table].append(loaded.frame)
-        problems += [_named(p, export.path) for p in loaded.report.problems]
-    if problems:
-        raise ValidationError(problems, file=str(config.source or config.base_dir))
+    for loaded in loads.loaded:
+        frames[loaded.table].append(loaded.frame)
     tables = {
         name: (pd.concat(parts, ignore_index=True) if parts else empty_table(name)) for name, parts in frames.items()
     }
@@ -90,6 +89,126 @@ def load_client(config_or_path: ClientConfig | str | os.PathLike) -> ClientModel
         report.files.append(ta_report)
     report.matches = _matches(tables)
     return ClientModel(**tables, config=config, load_report=report)
+
+
+def inspect_client(config_or_path: ClientConfig | str | os.PathLike) -> LoadReport:
+    """Check every export of a client, file by file and across files, without raising on their problems.
+
+    The :class:`~kpikit.ingest.report.LoadReport` has every file's report and the
+    client-level section; ``report.ok`` is False when :func:`load_client` would refuse.
+    """
+    return _inspect(_as_config(config_or_path)).report
+
+
+@dataclass
+class _Inspected:
+    report: LoadReport
+    loaded: list[LoadedFile]  # the exports that load, after the cross-file checks
+    problems: list[Problem]  # every problem, named by file: the client does not load
+
+
+def _inspect(config: ClientConfig) -> _Inspected:
+    if not config.exports:
+        raise ConfigError(
+            "the client config lists no export files",
+            file=str(config.source or config.base_dir),
+            column="exports",
+            fix="put the raw exports in the folder named by `exports:` (default exports/) or list them",
+        )
+    extra = discover_maps(config.base_dir / "column_maps", TEMPLATE_MAPS)
+    formats = extra + list(FORMATS.values())
+    report = LoadReport(currency=config.currency)
+    results = [_inspect_one(export, config, formats) for export in config.exports]
+    _settle_date_orders(results, config, formats, report)
+    report.files = [r for _, _, r in results]
+    problems = [_named(p, e.path) for e, _, r in results for p in r.problems]
+
+    copies = identical_files([e.path for e in config.exports])
+    by_path = {e.path: r for e, _, r in results}
+    for copy, original in copies.items():
+        r = by_path[copy]
+        report.overlaps.append(
+            Overlap(r.table, original.name, copy.name, r.rows_read, "refused", "every byte", "identical_files")
+        )
+        same = "listed twice in exports" if copy == original else f"the same file as {original.name}, byte for byte"
+        report.problems.append(
+            Problem(
+                f"{copy.name}: {same}: loading both would count every row twice",
+                file=str(copy),
+                expected="each export once",
+                fix=f"remove one of them from exports (e.g. delete {copy.name!r})",
+            )
+        )
+    ok = [(e, lf) for e, lf, r in results if lf is not None and r.ok and e.path not in copies]
+    found = check_overlaps([Export(e.path.name, str(e.path), lf.source, lf.table, lf.frame) for e, lf in ok])
+    report.overlaps += found.overlaps
+    report.warnings += found.warnings
+    report.problems += found.problems
+    loaded = [lf for _, lf in ok]
+    for j, drop in found.drops.items():
+        loaded[j] = _without(loaded[j], drop)
+    return _Inspected(report, loaded, problems + report.problems)
+
+
+def _inspect_one(
+    export: ExportFile, config: ClientConfig, formats: list[Format], dates: DeclaredOrder | None = None
+) -> tuple[ExportFile, LoadedFile | None, FileReport]:
+    try:
+        loaded = inspect_file(
+            export.path, export.map, config=config, formats=None if export.map else formats, dates=dates
+        )
+    except KpikitError as exc:
+        return export, None, FileReport(path=str(export.path), source="?", table="?", problems=exc.problems)
+    return export, loaded, loaded.report
+
+
+def _settle_date_orders(results: list, config: ClientConfig, formats: list[Format], report: LoadReport) -> None:
+    """Exports whose every date reads both ways: read in the order the client's other exports show.
+
+    Only orders read off the values count (a format's fixed order, like LinkedIn's, says
+    nothing about the client). ``results`` is updated in place.
+    """
+    shown: dict[str, list[str]] = {}
+    for e, _, r in results:
+        if r.date_order_from == "values" and r.date_order in ORDERS:
+            shown.setdefault(r.date_order, []).append(e.path.name)
+    if config.dates.order is not None:
+        for order, files in shown.items():
+            if order != config.dates.order:
+                report.warnings.append(
+                    Problem(
+                        f"{', '.join(files)}: dates read only {_SAID[order]}, but client.yaml says "
+                        f"`dates: {{order: {config.dates.order}}}` (used for exports whose dates read both ways)",
+                        file=str(config.source or config.base_dir),
+                        column="dates.order",
+                        fix="check dates.order: it should be the order of the client's exports",
+                    )
+                )
+    for k, (e, _, r) in enumerate(results):
+        if r.date_order != "ambiguous":
+            continue
+        if len(shown) == 1:
+            ((order, files),) = shown.items()
+            by = f"{', '.join(files)} of the same client (unambiguously {_SAID[order]})"
+            results[k] = _inspect_one(e, config, formats, DeclaredOrder(order, by, "other exports"))
+            report.notes.append(f"{e.path.name}: its dates read both ways, so they are read {_SAID[order]}, as {by}")
+        elif shown:
+            r.problems = [with_evidence(p, shown) for p in r.problems]
+
+
+def _without(loaded: LoadedFile, drop) -> LoadedFile:
+    """``loaded`` without the rows another export already holds, its report counting them as dropped."""
+    r = loaded.report
+    removed = loaded.frame[drop]
+    frame = loaded.frame[~drop].reset_index(drop=True)
+    r.rows_loaded -= len(removed)
+    r.records -= len(removed)
+    r.dropped["in_other_export"] = r.dropped.get("in_other_export", 0) + len(removed)
+    if loaded.table == "spend":
+        r.spend = _money(frame)
+        for cur, v in _money(removed).items():
+            r.spend_dropped[cur] = round(r.spend_dropped.get(cur, 0.0) + v, 2)
+    return LoadedFile(loaded.path, loaded.source, loaded.table, frame, r)
 
 
 def _as_config(config_or_path: ClientConfig | str | os.PathLike) -> ClientConfig:

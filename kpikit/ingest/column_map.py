@@ -20,7 +20,7 @@ Examples
 >>> column_map_from_dict({"name": "x", "table": "spend", "columns": {"coast": "Cost"}})
 Traceback (most recent call last):
 ...
-kpikit.errors.ConfigError: column 'columns.coast': unknown target column for table 'spend' (found 'coast'). Fix: did you mean 'cost'? Targets: date, platform, account, ...
+kpikit.errors.ConfigError: column 'columns.coast': unknown target column for table 'spend' (found 'coast'). Fix: did you mean 'cost'? Targets: date, date_end, platform, account, ...
 """
 
 from __future__ import annotations
@@ -32,17 +32,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-from kpikit.config import read_yaml_mapping
+from kpikit.config import is_inside, read_yaml_mapping
 from kpikit.core.paths import column_maps_dir
 from kpikit.errors import ConfigError
-from kpikit.ingest.formats import Format, ReadOptions
+from kpikit.ingest.formats import FORMATS, Footer, Format, ReadOptions
 from kpikit.model import DIMENSION_PREFIX, TABLES
 
 __all__ = ["load_column_map", "column_map_from_dict", "discover_maps", "SPECIAL_TARGETS", "TEMPLATE_MAPS"]
 
 # Targets that are not model columns: hashed into contact_key inside the loader.
 SPECIAL_TARGETS = ("email", "contact_id")
-_KEYS = {"name", "table", "detect", "read", "columns", "constants", "checks", "description"}
+_KEYS = {"name", "table", "detect", "read", "columns", "constants", "checks", "footer", "description"}
 _READ_KEYS = {f for f in ReadOptions.__dataclass_fields__}
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _CHECK_LEVELS = ("error", "warn", "off")
@@ -173,18 +173,72 @@ def column_map_from_dict(data: dict[str, Any], *, source: Path | None = None) ->
         constants={str(k): v for k, v in constants.items()},
         read=read,
         checks={str(k): str(v) for k, v in checks.items()},
+        footer=_footer(data.get("footer"), constants, file),
         description=str(data.get("description") or f"column map {name}"),
         origin=file or "dict",
     )
 
 
+def _footer(raw: Any, constants: dict[str, Any], file: str | None) -> tuple[Footer, ...] | None:
+    """The map's ``footer:`` rules: a built-in format's name, or a list of first-cell labels.
+
+    A label is the cell's exact text, or ``re:<regex>``; ``{label: ..., totals: true}``
+    also checks the row's cost, impressions and clicks against the data rows. Without
+    ``footer:``, a map naming a built-in platform (``constants: {platform: google_ads}``)
+    takes its rules; else ``None``: the loader takes those of the built-in format whose
+    headers the file has (:func:`kpikit.ingest.headers.select_format`).
+    """
+    with_footer = sorted(n for n, f in FORMATS.items() if f.footer)
+    if raw is None:
+        platform = FORMATS.get(str(constants.get("platform")))
+        return tuple(platform.footer) if platform is not None and platform.footer else None
+    if isinstance(raw, str) and not raw.startswith("re:"):
+        if raw not in FORMATS:
+            close = difflib.get_close_matches(raw, with_footer, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise _err(file, "footer", "`footer` names no built-in format", raw,
+                       f"{hint}use one of {with_footer}, or list the total rows' labels: footer: [Total]")  # fmt: skip
+        return tuple(FORMATS[raw].footer)
+    entries = [raw] if isinstance(raw, str) else raw
+    if not isinstance(entries, list):
+        raise _err(file, "footer", "`footer` must be a format name or a list of labels", raw, "footer: [Total, Gesamt]")
+    out = []
+    for entry in entries:
+        label, totals = (entry.get("label"), entry.get("totals", False)) if isinstance(entry, dict) else (entry, False)
+        extra = set(entry) - {"label", "totals"} if isinstance(entry, dict) else set()
+        if not isinstance(label, str) or not label.strip() or not isinstance(totals, bool) or extra:
+            raise _err(file, "footer", "a footer entry is a label, or {label: ..., totals: true}", entry,
+                       "footer: [Total, {label: 'Gesamt', totals: true}]")  # fmt: skip
+        pattern = label[3:] if label.startswith("re:") else re.escape(label.strip())
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _err(file, "footer", f"not a valid regular expression ({exc})", label, "e.g. 're:Total.*'") from None
+        out.append(Footer(pattern, totals=totals))
+    return tuple(out)
+
+
 def discover_maps(*folders: str | os.PathLike | None) -> list[Format]:
-    """Column maps with a ``detect`` list found in ``folders`` (``*.yaml``), for detection."""
+    """Column maps with a ``detect`` list found in ``folders`` (``*.yaml``), for detection.
+
+    A map that is a symbolic link to a file outside its folder, or a broken link, is a
+    :class:`ConfigError`: the folder is a boundary, and nothing outside it is read.
+    """
     found = []
     for folder in folders:
         if folder is None or not Path(folder).is_dir():
             continue
         for path in sorted(Path(folder).glob("*.y*ml")):
+            if not is_inside(path, folder):
+                raise ConfigError(
+                    "column map is a symbolic link to a file outside its folder",
+                    file=str(path),
+                    expected=f"a file inside {Path(folder).resolve()}",
+                    found=repr(path.name),
+                    fix=f"copy the file into {Path(folder).resolve()} instead of linking it",
+                )
+            if not path.is_file():
+                raise ConfigError("column map is not a readable file (a broken link?)", file=str(path), fix="remove it")
             stat = path.stat()
             fmt = _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
             if fmt.detect:

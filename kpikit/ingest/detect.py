@@ -3,7 +3,13 @@
 File names lie (``export (3).csv``); headers do not. Each candidate format
 looks for its identifying headers in the first lines of the file, after the
 encoding and separator have been sniffed. The first format that finds all of
-them wins, most specific (most identifying headers) first.
+them wins, most specific (most identifying headers) first. A format is tried in
+English, then in each UI language it declares (:class:`~kpikit.ingest.formats.base.Locale`):
+a German Meta export (``Berichtsbeginn``, ``Ausgegebener Betrag (EUR)``) is Meta.
+
+When nothing matches, the error says what the file looks like: a known export in
+a language kpikit lacks a header of ("looks like Meta exported in German"), or a
+workbook whose export is on another sheet than the first.
 
 Examples
 --------
@@ -19,15 +25,17 @@ Examples
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kpikit.errors import DataError, UnknownFormatError
 from kpikit.ingest.formats import FORMATS, Format, norm_header
-from kpikit.ingest.readers import RawFile, open_raw, sniff_separator
+from kpikit.ingest.formats.base import Locale, localise
+from kpikit.ingest.readers import RawFile, open_raw, sniff_separator, xlsx_sheets
 
-__all__ = ["Detected", "detect_format", "locate"]
+__all__ = ["Detected", "detect_format", "locate", "variants"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,20 @@ class _RawCache:
         return self.by_encoding[enc]
 
 
+_LOCALISED: dict[tuple[int, str], tuple[Format, Format]] = {}
+
+
+def variants(fmt: Format) -> list[Format]:
+    """``fmt`` in English, then in each UI language it declares (built once per format and locale)."""
+    out = [fmt]
+    for loc in fmt.locales:
+        key = (id(fmt), loc.code)
+        if key not in _LOCALISED or _LOCALISED[key][0] is not fmt:  # the pair keeps ``fmt`` alive
+            _LOCALISED[key] = (fmt, localise(fmt, loc))
+        out.append(_LOCALISED[key][1])
+    return out
+
+
 def locate(fmt: Format, raw: RawFile) -> tuple[str, int | None]:
     """Separator and header line index of ``fmt`` in ``raw`` (index None if absent)."""
     sep = fmt.read.sep or sniff_separator(raw.lines)
@@ -103,10 +125,42 @@ def detect_format(path: str | Path, formats: Iterable[Format] | None = None) -> 
             raw = cache.get(fmt.read.encoding)
         except DataError:
             continue  # the format's declared encoding cannot read this file: not this format
-        sep, idx = locate(fmt, raw)
-        if idx is not None:
-            return Detected(fmt, raw, sep, idx, tuple(tried))
-    raise _unknown(cache.sniffed, tried, candidates)
+        for variant in variants(fmt):
+            sep, idx = locate(variant, raw)
+            if idx is not None:
+                if variant.locale is not None:
+                    note = f"headers in {variant.locale.language}: read as {variant.description}"
+                    raw = replace(raw, notes=[*raw.notes, note])
+                return Detected(variant, raw, sep, idx, tuple(tried))
+    raise _other_sheet(cache.sniffed, candidates) or _unknown(cache.sniffed, tried, candidates)
+
+
+def _other_sheet(raw: RawFile, candidates: list[Format]) -> UnknownFormatError | None:
+    """For a workbook whose first sheet is no export: the error naming the sheet(s) that hold one."""
+    if raw.path == raw.origin:  # not a workbook
+        return None
+    names = xlsx_sheets(raw.origin)
+    holding: list[tuple[str, Format]] = []
+    for name in names[1:]:
+        try:
+            other = open_raw(raw.origin, sheet=name)
+        except DataError:
+            continue  # an empty or unreadable sheet holds no export
+        hit = next((v for f in candidates if f.detect for v in variants(f) if locate(v, other)[1] is not None), None)
+        if hit is not None:
+            holding.append((name, hit))
+    if not holding:
+        return None
+    (sheet, fmt), more = holding[0], [n for n, _ in holding[1:]]
+    also = f" (also on sheet(s) {more!r}: load each separately)" if more else ""
+    return UnknownFormatError(
+        f"the first sheet {names[0]!r} holds no export, but sheet {sheet!r} holds a {fmt.description}{also}",
+        file=str(raw.origin),
+        expected="the export on the workbook's first sheet",
+        found=f"sheets {names!r}",
+        fix=f"export the report as CSV from the platform, or save sheet {sheet!r} as CSV (or move it first) "
+        f"in Excel, or set read.sheet: {sheet!r} in a column map",
+    )
 
 
 def for_map(path: str | Path, fmt: Format) -> Detected:
@@ -119,6 +173,42 @@ def for_map(path: str | Path, fmt: Format) -> Detected:
             raise _unknown(raw, [fmt.name], [fmt], explicit=True)
         idx = 0
     return Detected(fmt, raw, sep, idx, (fmt.name,))
+
+
+def _language(candidates: list[Format], got: set[str]) -> tuple[Format, Locale, list[str], list[str]] | None:
+    """The format and UI language whose localised headers the file has at least two of, if any.
+
+    Returns the format, the locale, the localised headers found and the identifying ones missing.
+    """
+    best: tuple[int, Format, Locale] | None = None
+    for fmt in candidates:
+        for loc in fmt.locales:
+            english = {norm_header(en) for en in loc.headers}
+            local = {norm_header(h) for names in loc.headers.values() for h in names} - english
+            n = len(local & got)
+            if n >= 2 and (best is None or n > best[0]):
+                best = (n, fmt, loc)
+    if best is None:
+        return None
+    _, fmt, loc = best
+    found = [h for names in loc.headers.values() for h in names if norm_header(h) in got and h not in loc.headers]
+    missing = []
+    for d in fmt.detect:
+        en = next((e for e in loc.headers if e in d), d) if d.startswith("re:") else d
+        names = loc.headers.get(en, (en,))
+        if not any(norm_header(h) in got for h in names) and not (d.startswith("re:") and _any_match(d, names, got)):
+            missing.append(names[0] + (" (…)" if d.startswith("re:") else ""))
+    return fmt, loc, found, missing
+
+
+def _platform(fmt: Format) -> str:
+    """The platform's name for messages: "Meta Ads Manager" from "Meta Ads Manager export"."""
+    return re.split(r" (?:export|campaign|report)\b", fmt.description, maxsplit=1)[0] or fmt.name
+
+
+def _any_match(detect: str, names: tuple[str, ...], got: set[str]) -> bool:
+    """A header starting with one of ``names`` (a ``re:`` header such as "Ausgegebener Betrag (EUR)")."""
+    return any(g.startswith(norm_header(n)) for n in names for g in got)
 
 
 def _unknown(raw: RawFile, tried: list[str], candidates: list[Format], explicit: bool = False) -> UnknownFormatError:
@@ -148,9 +238,24 @@ def _unknown(raw: RawFile, tried: list[str], candidates: list[Format], explicit:
         if score > best_score:
             best, best_score = fmt, score
     hint = ""
-    if best is not None and best_score >= 0.5:
+    language = _language(candidates, got)
+    if language is not None:
+        fmt, loc, found, missing = language
+        hint = f"looks like {_platform(fmt)} exported in {loc.language}: it has the {loc.language} headers {found!r}"
+        hint += f" but not {missing!r}" if missing else ""
+    elif best is not None and best_score >= 0.5:
         missing = [d for d in best.detect if not d.startswith("re:") and norm_header(d) not in got]
         hint = f"; closest is {best.name!r}, which also needs header(s) {missing!r}"
+    if language is not None and not explicit:
+        fmt, loc = language[0], language[1]
+        return UnknownFormatError(
+            hint,
+            file=str(raw.origin),
+            expected=f"the headers of a {fmt.description} in {loc.language}",
+            found=f"header {header[:12]!r}",
+            fix="export the report again with every default column (or with the UI language set to English); "
+            "or write a column map for this file (see templates/column_maps/)",
+        )
     if explicit:
         message = f"the column map's detect headers {list(candidates[0].detect)!r} are not in the file's first lines"
         fix = "check the map's `detect` list against the file's header, or set read.skip_rows"

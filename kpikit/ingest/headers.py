@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,11 +47,27 @@ def select_format(
     """
     if map is not None:
         fmt = map if isinstance(map, Format) else load_column_map(map)
-        return for_map(path, fmt)
-    if formats is None:
-        extra = discover_maps(None if config is None else config.base_dir / "column_maps", TEMPLATE_MAPS)
-        formats = extra + list(FORMATS.values())
-    return detect_format(path, formats)
+        det = for_map(path, fmt)
+    else:
+        if formats is None:
+            extra = discover_maps(None if config is None else config.base_dir / "column_maps", TEMPLATE_MAPS)
+            formats = extra + list(FORMATS.values())
+        det = detect_format(path, formats)
+    if det.format.footer is None:
+        det = replace(det, format=replace(det.format, footer=_resembled_footer(det)))
+    return det
+
+
+def _resembled_footer(det: Detected) -> tuple:
+    """The total rows of the built-in format whose headers the file has, for a map that names none.
+
+    A Google Ads report read through a column map still ends with Google's ``Total: ...`` rows.
+    """
+    header = det.raw.head_rows(det.sep)[det.header_index]
+    for fmt in FORMATS.values():
+        if fmt.footer and fmt.detect and fmt.table == det.format.table and fmt.find_header([header]) is not None:
+            return tuple(fmt.footer)
+    return ()
 
 
 @dataclass(frozen=True)
@@ -165,7 +181,15 @@ def _missing_problem(fmt: Format, target: str, header: list[str], file: str, hea
     close: list[str] = []
     for w in wanted or [target]:
         close += difflib.get_close_matches(w, [h for h in header if h.strip()], n=1, cutoff=0.5)
-    if close:
+    if target == "date" and fmt.preamble is not None:
+        # A summary report is dated by the period line above its header: mapping some other column
+        # as the date (the old advice) loads wrong dates, or the totals with a column map.
+        fix = (
+            "the report has no Day column and no date range kpikit can read above its header: download it again "
+            "as the platform writes it (with its date-range line, e.g. '1 January 2026 - 31 March 2026'), "
+            "or with a daily breakdown (Google Ads: Segment > Time > Day)"
+        )
+    elif close:
         fix = f"the closest header is {close[0]!r}: rename it to {(wanted or [target])[0]!r}, or map it in a column map"
     elif target == "currency":
         fix = "add `constants: {currency: USD}` (the right ISO code) to a column map for this file"

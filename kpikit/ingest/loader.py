@@ -32,7 +32,7 @@ Examples
 ...     "Day,Campaign,Ad group,Currency code,Impr.,Clicks,Cost\\n"
 ...     "2024-01-02,Brand,Exact,EUR,\\"1,200\\",30,45.10\\n"
 ...     "2024-01-02,Brand,Exact,EUR,\\"1,200\\",30,45.10\\n"
-...     "Total: Account,--,--,EUR,\\"2,400\\",60,90.20\\n")
+...     "Total: Account,--,--,EUR,\\"1,200\\",30,45.10\\n")
 >>> loaded = load_file(d / "ads.csv")
 >>> loaded.source, loaded.report.rows_read, loaded.report.rows_loaded, loaded.report.dropped
 ('google_ads', 3, 1, {'footer': 1, 'duplicate': 1})
@@ -58,13 +58,15 @@ import pandas as pd
 from kpikit._arrowtext import constant
 from kpikit.config import ClientConfig
 from kpikit.errors import ValidationError
-from kpikit.ingest.checks import check_rates, run_checks
+from kpikit.ingest.checks import check_rates, check_totals, run_checks
 from kpikit.ingest.convert import convert, start_hashing
+from kpikit.ingest.dates import DeclaredOrder, FileDates, declared_order
 from kpikit.ingest.detect import Detected
 from kpikit.ingest.formats import Format
 from kpikit.ingest.headers import resolve_columns, select_format
 from kpikit.ingest.report import FileReport, LoadReport
-from kpikit.ingest.rows import no_data_problem, read_data, sort_rows
+from kpikit.ingest.rows import no_data_problem, read_data, sort_rows, unread_cells
+from kpikit.ingest.scrub import scrub_frame
 from kpikit.ingest.validate import Validator
 from kpikit.model import conform, empty_table
 
@@ -103,16 +105,19 @@ def inspect_file(
     config: ClientConfig | None = None,
     formats: list[Format] | None = None,
     engine: str | None = None,
+    dates: DeclaredOrder | None = None,
 ) -> LoadedFile:
     """Load a file without raising on validation problems: they are in ``report.problems``.
 
     Structural failures (missing or empty file, unknown format, bad column
     map) still raise their :class:`~kpikit.errors.KpikitError`. ``kpikit
-    validate`` uses this to print every problem with the counts.
+    validate`` uses this to print every problem with the counts. ``dates`` is the
+    order for dates that read both ways when neither the file nor ``config`` says
+    (:func:`~kpikit.ingest.client.load_client` passes what the client's other exports show).
     """
     det = select_format(Path(path), map, config, formats)
     with ExitStack() as stack:  # holds the worker thread of a big load
-        return _load(det, config, engine, stack)
+        return _load(det, config, engine, stack, dates)
 
 
 def load_file(
@@ -159,7 +164,9 @@ def load_file(
     return loaded
 
 
-def _load(det: Detected, config: ClientConfig | None, engine: str | None, stack: ExitStack) -> LoadedFile:
+def _load(
+    det: Detected, config: ClientConfig | None, engine: str | None, stack: ExitStack, given: DeclaredOrder | None = None
+) -> LoadedFile:
     """The stages of one load; ``stack`` holds the worker thread of a big file."""
     fmt, raw = det.format, det.raw
     file = str(raw.origin)
@@ -178,7 +185,7 @@ def _load(det: Detected, config: ClientConfig | None, engine: str | None, stack:
     big = len(rows.frame) >= _PARALLEL_ROWS
     pool = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="kpikit")) if big else None
     early = start_hashing(pool, cols.sources, rows.frame, salt)
-    kinds = sort_rows(fmt, rows, file)
+    kinds = sort_rows(fmt, rows, file, cols.sources)
     if kinds.blank:
         report.notes.append(f"{kinds.blank:,} blank line(s) below the header ignored")
     problems += kinds.problems
@@ -195,19 +202,29 @@ def _load(det: Detected, config: ClientConfig | None, engine: str | None, stack:
         "source_file": constant(raw.origin.name, len(body)),
         "source_row": pd.Series(pd.arrays.IntegerArray(body_lines, np.zeros(len(body), dtype=bool)), copy=False),
     }
-    out = convert(fmt, cols.sources, cols.constants, body, v, salt, lineage, pool, early, None if data.all() else data)
+    dates = FileDates(file, fmt.read, declared_order(fmt, config, given))
+    out = convert(fmt, cols.sources, cols.constants, body, v, salt, lineage, pool, early, None if data.all() else data,
+                  dates)  # fmt: skip
+    report.date_order, report.date_order_from = dates.order, dates.basis
+    report.notes += [dates.note] if dates.note else []
     if fmt.prepare is not None and not cols.missing:
-        out = fmt.prepare(out, {"file": file, "config": config, "preamble": raw.lines[: det.header_index]})
+        preamble = raw.lines[: det.header_index]
+        # a format's notes (ctx["notes"]) go to the load report
+        ctx = {"file": file, "config": config, "preamble": preamble, "salt": salt, "notes": report.notes}
+        out = fmt.prepare(out, ctx)
 
     # 4. check (a file with a missing column is not checked: it cannot load anyway)
     if not cols.missing:
-        run_checks(fmt.table, out, body, v)
+        run_checks(fmt.table, out, body, v, unread=unread_cells(det, rows, data))
+        report.platform_totals = check_totals(out, v, kinds)
 
     # 5. conform: keep the rows that pass, and count every other row so the report reconciles
     problems += v.errors
     problems.sort(key=lambda p: -1 if p.row is None else p.row)  # stable: file order, file-level first
     report.problems = problems
     report.warnings = v.warnings
+    report.notes += v.notes
+    out = scrub_frame(fmt.table, out, report)  # emails and phones in free text (kpikit.ingest.scrub)
     return _conform(fmt, raw.origin, out, len(body), v, report, kinds.dropped, missing=bool(cols.missing))
 
 

@@ -31,6 +31,7 @@ import csv
 import datetime
 import io
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,17 @@ import pandas as pd
 
 from kpikit.errors import DataError
 
-__all__ = ["RawFile", "Rows", "Ragged", "open_raw", "sniff_encoding", "sniff_separator", "read_rows", "ARROW_THRESHOLD"]
+__all__ = [
+    "RawFile",
+    "Rows",
+    "Ragged",
+    "open_raw",
+    "sniff_encoding",
+    "sniff_separator",
+    "read_rows",
+    "xlsx_sheets",
+    "ARROW_THRESHOLD",
+]
 
 # Above this size the pyarrow engine reads the body (line numbers in problems
 # are then exact unless a quoted cell spans lines).
@@ -47,6 +58,13 @@ ARROW_THRESHOLD = 16 * 1024 * 1024
 SNIFF_BYTES = 256 * 1024
 SNIFF_LINES = 40
 SEPARATORS = ("\t", ";", ",", "|")
+# No text holds this many NUL bytes in a row (UTF-16 text has at most three): a file that does
+# was zero-filled by a failed download or copy.
+_NUL_RUN = b"\x00" * 16
+_FIELD_LIMIT_FIX = (
+    "a cell this long is no export value: look for a quote opened on that line and never closed, "
+    "or download the export again"
+)
 
 
 def sniff_encoding(head: bytes) -> tuple[str, int]:
@@ -76,7 +94,10 @@ def sniff_separator(lines: list[str]) -> str:
     """The separator that splits most lines into the same number (>1) of cells."""
     best, best_score = ",", (0, 0)
     for sep in SEPARATORS:
-        widths = [len(r) for r in csv.reader(lines, delimiter=sep) if len(r) > 1]
+        try:
+            widths = [len(r) for r in csv.reader(lines, delimiter=sep) if len(r) > 1]
+        except csv.Error:  # e.g. a cell over the field limit: reading the head says where
+            continue
         if not widths:
             continue
         width, count = Counter(widths).most_common(1)[0]
@@ -106,7 +127,16 @@ class RawFile:
     def head_rows(self, sep: str) -> list[list[str]]:
         """The first lines split into cells with ``sep`` (cached per separator)."""
         if sep not in self._head_rows:
-            self._head_rows[sep] = list(csv.reader(self.lines, delimiter=sep))
+            reader = csv.reader(self.lines, delimiter=sep)
+            try:
+                self._head_rows[sep] = list(reader)
+            except csv.Error as exc:
+                raise DataError(
+                    f"the file cannot be split into cells: {exc}",
+                    file=str(self.origin),
+                    row=reader.line_num,
+                    fix=_FIELD_LIMIT_FIX if "field limit" in str(exc) else "check for an unclosed quote on that line",
+                ) from None
         return self._head_rows[sep]
 
 
@@ -129,15 +159,17 @@ def open_raw(path: str | Path, encoding: str | None = None, sheet: str | None = 
             fix="export the report again from the platform; if there was no activity, remove the file",
         )
     with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
+        head = fh.read(SNIFF_BYTES)  # only this prefix decides (a 2 GB file is never read whole here)
     notes = []
     if head.startswith(b"PK\x03\x04"):
+        _check_workbook(path)
         path = _xlsx_to_csv(path, sheet)
         notes.append(f"Excel workbook: read sheet {sheet!r}" if sheet else "Excel workbook: read the first sheet")
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
         encoding = "utf-8"
+    _check_not_zeroed(head, origin)
     if encoding:
         bom = (
             3
@@ -162,6 +194,75 @@ def open_raw(path: str | Path, encoding: str | None = None, sheet: str | None = 
             fix="export the report again from the platform",
         )
     return RawFile(path, size, encoding, bom, lines, notes, origin)
+
+
+def _check_not_zeroed(head: bytes, path: Path) -> None:
+    """Refuse a file whose first bytes hold a run of NUL bytes: it is damaged, not an export."""
+    at = head.find(_NUL_RUN)
+    if at < 0:
+        return
+    if not head.strip(b"\x00"):
+        what = f"the file holds only NUL bytes (its first {len(head):,} bytes are all zero)"
+    else:
+        what = f"the file holds a run of NUL bytes from byte {at:,} on"
+    raise DataError(
+        f"{what}: it is not a text export",
+        file=str(path),
+        expected="text (CSV / TSV) or an Excel workbook",
+        found="NUL (0x00) bytes",
+        fix="the file was damaged or cut off while downloading or copying: download the export again",
+    )
+
+
+def _check_workbook(path: Path) -> None:
+    """A ZIP file must be an Excel workbook; any other archive (a zip renamed .csv) is refused."""
+    import zipfile  # deferred: only ZIP files need it
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise DataError(
+            f"not a readable Excel workbook: it starts like one (a ZIP archive) but cannot be opened "
+            f"({type(exc).__name__})",
+            file=str(path),
+            fix="open it in Excel and save it again as .xlsx, or export the report as CSV",
+        ) from None
+    if "xl/workbook.xml" not in names:
+        raise DataError(
+            "the file is a ZIP archive, not a CSV export or an Excel workbook",
+            file=str(path),
+            expected="a CSV / TSV export, or an .xlsx workbook",
+            found=f"a ZIP archive holding {names[:5]!r}" + (f" and {len(names) - 5} more" if len(names) > 5 else ""),
+            fix="unzip it and load the export inside",
+        )
+
+
+def xlsx_sheets(path: Path) -> list[str]:
+    """The sheet names of an Excel workbook, in order."""
+    import openpyxl  # deferred: only workbooks need it
+
+    with path.open("rb") as fh:
+        book = _open_workbook(openpyxl, fh, path)
+        try:
+            return list(book.sheetnames)
+        finally:
+            book.close()
+
+
+def _open_workbook(openpyxl, fh, path: Path):
+    # A file object, not the path: openpyxl refuses a workbook by its name's suffix (".csv").
+    import zipfile
+
+    try:
+        return openpyxl.load_workbook(fh, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:
+        # ET.ParseError is a SyntaxError: a damaged workbook.xml
+        raise DataError(
+            f"not a readable Excel workbook ({type(exc).__name__})",
+            file=str(path),
+            fix="open it in Excel and save it again as .xlsx, or export the report as CSV",
+        ) from None
 
 
 def _cell(value: object) -> object:
@@ -190,15 +291,9 @@ def _xlsx_to_csv(path: Path, sheet: str | None) -> Path:
 
     import openpyxl
 
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DataError(
-            f"not a readable Excel workbook ({type(exc).__name__}: {exc})",
-            file=str(path),
-            fix="open it in Excel and save it again as .xlsx, or export the report as CSV",
-        ) from None
-    try:
+    with ExitStack() as stack:
+        book = _open_workbook(openpyxl, stack.enter_context(path.open("rb")), path)
+        stack.callback(book.close)
         if sheet is not None and sheet not in book.sheetnames:
             raise DataError(
                 f"the workbook has no sheet {sheet!r}",
@@ -209,13 +304,20 @@ def _xlsx_to_csv(path: Path, sheet: str | None) -> Path:
             )
         ws = book[sheet] if sheet else book.worksheets[0]
         fd, name = tempfile.mkstemp(prefix="kpikit-", suffix=".csv")
-        with open(fd, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            for row in ws.iter_rows(values_only=True):
-                writer.writerow([_cell(v) for v in row])
-    finally:
-        book.close()
-    tmp = Path(name)
+        tmp = Path(name)
+        try:
+            with open(fd, "w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                for row in ws.iter_rows(values_only=True):
+                    writer.writerow([_cell(v) for v in row])
+        except (SyntaxError, KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
+            # ET.ParseError is a SyntaxError: the sheet's XML is cut or damaged
+            tmp.unlink(missing_ok=True)
+            raise DataError(
+                f"sheet {ws.title!r} of the workbook is damaged and cannot be read ({type(exc).__name__})",
+                file=str(path),
+                fix="open the workbook in Excel and save it again as .xlsx, or export the report as CSV",
+            ) from None
     atexit.register(tmp.unlink, missing_ok=True)
     _XLSX_CACHE[key] = tmp
     return tmp
@@ -276,15 +378,35 @@ def read_rows(
     """
     engine = engine or ("arrow" if raw.size > ARROW_THRESHOLD else "python")
     if engine == "arrow":
-        if timestamps:
-            import pyarrow as pa
+        import pyarrow as pa
 
+        if timestamps:
             try:
                 return _read_arrow(raw, sep, header_index, columns, timestamps)
             except pa.ArrowInvalid:
                 pass  # a value is not an ISO date: read it as text, so validation can say which
-        return _read_arrow(raw, sep, header_index, columns, None)
+        try:
+            return _read_arrow(raw, sep, header_index, columns, None)
+        except pa.ArrowInvalid as exc:
+            raise _arrow_error(raw, str(exc)) from None
     return _read_python(raw, sep, header_index, columns)
+
+
+def _arrow_error(raw: RawFile, message: str) -> DataError:
+    """A clear error for a file pyarrow cannot read, without its message's row text (it may be personal)."""
+    if "UTF8" in message or "utf-8" in message.lower():
+        return DataError(
+            f"cannot decode the file as {raw.encoding}: a byte past its first lines is not valid {raw.encoding}",
+            file=str(raw.origin),
+            fix="set read.encoding in a column map (e.g. cp1252, utf-16) or re-save the file as UTF-8",
+        )
+    straddles = "straddl" in message
+    return DataError(
+        "the file cannot be split into cells"
+        + (": one cell or row is longer than 16 MB" if straddles else f" ({message.split(':')[0].strip()})"),
+        file=str(raw.origin),
+        fix=_FIELD_LIMIT_FIX if straddles else "check the file for an unclosed quote, or download the export again",
+    )
 
 
 def _full_text(raw: RawFile) -> str:
@@ -315,7 +437,9 @@ def _read_python(raw: RawFile, sep: str, header_index: int, columns: list[int] |
             f"the file cannot be split into cells: {exc}",
             file=str(raw.origin),
             row=last_line + 1,
-            fix="check for an unclosed quote on that line, or re-export the file",
+            fix=_FIELD_LIMIT_FIX
+            if "field limit" in str(exc)
+            else "check for an unclosed quote on that line, or re-export the file",
         ) from None
     width = len(header)
     keep = list(range(width)) if columns is None else columns

@@ -20,33 +20,16 @@ Examples
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-__all__ = ["redact", "redact_notebook", "EMAIL", "PHONE"]
+from kpikit.privacy import EMAIL, PHONE, scrub_text
 
-# The lookbehind lets a match start only at a token boundary (linear time on long base64 runs).
-EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+(?:'[A-Za-z0-9._%+\-]+)*@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
-# A phone number: 9-15 digits in groups split by spaces, dots, dashes or
-# brackets, or a run of digits after "+". Dates, times and plain ids (a bare run
-# of digits) are left alone: this runs on error messages, where they are common.
-PHONE = re.compile(r"(?<![\w.:])\+?\(?\d[\d\s().\-]{6,}\d(?![\w:])")
-_NOT_PHONE = re.compile(r"\d{4}-\d{2}-\d{2}|^\d+$|\d\.\d+\s+\d")
-
-
-def _phone(match: re.Match[str]) -> str:
-    text = match.group(0)
-    digits = sum(ch.isdigit() for ch in text)
-    if not 9 <= digits <= 15 or (not text.startswith("+") and _NOT_PHONE.search(text.strip())):
-        return text
-    return "[phone removed]"
+__all__ = ["redact", "redact_notebook", "EMAIL", "PHONE"]  # the patterns live in kpikit.privacy
 
 
 def redact(text: str) -> str:
-    """Replace email addresses and phone numbers in ``text``."""
-    if not text:
-        return text
-    return PHONE.sub(_phone, EMAIL.sub("[email removed]", text))
+    """Replace email addresses and phone numbers in ``text`` (:func:`kpikit.privacy.scrub_text`)."""
+    return scrub_text(text, email="[email removed]", phone="[phone removed]") if text else text
 
 
 def _redact_value(value: Any) -> Any:

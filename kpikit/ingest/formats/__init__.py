@@ -5,9 +5,9 @@ one import line below.
 """
 
 from kpikit.ingest.formats import google_ads, hubspot, linkedin, meta, salesforce  # noqa: F401  (registration)
-from kpikit.ingest.formats.base import FORMATS, Format, ReadOptions, norm_header, register_format
+from kpikit.ingest.formats.base import FORMATS, Footer, Format, ReadOptions, as_footer, norm_header, register_format
 
-__all__ = ["FORMATS", "Format", "ReadOptions", "norm_header", "register_format", "detect_format"]
+__all__ = ["FORMATS", "Footer", "Format", "ReadOptions", "as_footer", "norm_header", "register_format", "detect_format"]
 
 
 def detect_format(*args, **kwargs):

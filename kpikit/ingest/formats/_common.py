@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -69,16 +69,92 @@ def deal_flags(frame: pd.DataFrame, ctx: Mapping[str, Any]) -> pd.DataFrame:
     return frame.assign(**out)
 
 
-_RANGE_LONG = re.compile(r"([A-Z][a-z]+ \d{1,2}, \d{4})\s*[-–]\s*([A-Z][a-z]+ \d{1,2}, \d{4})")
+# Month names as the Google Ads UI writes them in a report's date-range line, per language
+# (full and abbreviated, with and without accents); one number per name across languages.
+MONTHS: dict[str, int] = {
+    name: number
+    for number, names in enumerate(
+        (
+            "january jan januar janvier janv enero ene",
+            "february feb februar février fevrier févr fevr febrero",
+            "march mar märz marz maerz mär mars marzo",
+            "april apr avril avr abril abr",
+            "may mai mayo",
+            "june jun juni juin junio",
+            "july jul juli juillet juil julio",
+            "august aug août aout agosto ago",
+            "september sep sept septembre septiembre setiembre set",
+            "october oct oktober okt octobre octubre",
+            "november nov novembre noviembre",
+            "december dec dezember dez décembre decembre déc diciembre dic",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+
+# One day of a date-range line: US "January 1, 2026", day-first "1 January 2026" / "1. Januar
+# 2026" / "1 de enero de 2026", ISO "2026-01-01", German numeric "01.01.2026".
+_DAY = (
+    r"(?:(?P<{p}mname>[^\W\d_]+)\.? (?P<{p}mday>\d{{1,2}}), (?P<{p}myear>\d{{4}})"
+    r"|(?P<{p}dday>\d{{1,2}})\.? (?:de )?(?P<{p}dname>[^\W\d_]+)\.?,? (?:de )?(?P<{p}dyear>\d{{4}})"
+    r"|(?P<{p}iyear>\d{{4}})-(?P<{p}imonth>\d{{2}})-(?P<{p}iday>\d{{2}})"
+    r"|(?P<{p}nday>\d{{1,2}})\.(?P<{p}nmonth>\d{{1,2}})\.(?P<{p}nyear>\d{{4}}))"
+)
+_RANGE = re.compile(_DAY.format(p="a") + r"\s*(?:[-–—]|bis|au|al)\s*" + _DAY.format(p="b"), re.IGNORECASE)
+
+
+def _day(m: re.Match[str], p: str) -> date | None:
+    """The date of side ``p`` ("a" or "b") of a range match, or None if it is no real day."""
+    g = {k[1:]: v for k, v in m.groupdict().items() if k.startswith(p) and v is not None}
+    try:
+        if "mname" in g or "dname" in g:
+            kind = "m" if "mname" in g else "d"
+            month = MONTHS.get(g[f"{kind}name"].lower())
+            return None if month is None else date(int(g[f"{kind}year"]), month, int(g[f"{kind}day"]))
+        kind = "i" if "iyear" in g else "n"
+        return date(int(g[f"{kind}year"]), int(g[f"{kind}month"]), int(g[f"{kind}day"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def report_period(preamble: list[str]) -> tuple[date, date] | None:
+    """The ``(first, last)`` day of a date-range line above a report's header, in any UI language.
+
+    Examples
+    --------
+    >>> report_period(["Campaign report", '"January 1, 2026 - March 31, 2026"'])
+    (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    >>> [str(d) for d in report_period(["1 janvier 2026 - 31 mars 2026"])]
+    ['2026-01-01', '2026-03-31']
+    >>> report_period(["01.01.2026 - 31.03.2026"])[1], report_period(["All time"])
+    (datetime.date(2026, 3, 31), None)
+    """
+    for line in preamble:
+        for m in _RANGE.finditer(line.replace('"', " ").replace("\u00a0", " ")):
+            first, last = _day(m, "a"), _day(m, "b")
+            if first is not None and last is not None and first <= last:
+                return first, last
+    return None
 
 
 def google_date_range(preamble: list[str]) -> dict[str, str]:
-    """``January 1, 2024 - January 31, 2024`` in a Google Ads preamble -> the report start day."""
-    for line in preamble:
-        m = _RANGE_LONG.search(line)
-        if m:
-            return {"date": datetime.strptime(m.group(1), "%B %d, %Y").strftime("%Y-%m-%d")}
-    return {}
+    """The period of a Google Ads report, from the date-range line of its preamble.
+
+    Rows of a report without a ``Day`` column total the whole period: they get its first
+    day as ``date`` and its last as ``date_end``.
+
+    Examples
+    --------
+    >>> google_date_range(["Campaign report", "1 January 2026 - 31 March 2026"])
+    {'date': '2026-01-01', 'date_end': '2026-03-31'}
+    >>> google_date_range(["Kampagnenbericht", "01.01.2026 - 31.03.2026"])
+    {'date': '2026-01-01', 'date_end': '2026-03-31'}
+    """
+    period = report_period(preamble)
+    if period is None:
+        return {}
+    return {"date": period[0].isoformat(), "date_end": period[1].isoformat()}
 
 
 def labelled_start(label: str, fmt: str):

@@ -17,14 +17,15 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["Format", "ReadOptions", "FORMATS", "register_format", "norm_header"]
+__all__ = ["Footer", "Format", "Locale", "ReadOptions", "FORMATS", "localise", "register_format", "norm_header"]
 
 
 def norm_header(text: str) -> str:
@@ -45,6 +46,86 @@ class ReadOptions:
     skip_rows: int | None = None
     sheet: str | None = None
     na_values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Locale:
+    """One UI language a platform also exports in: its header names and number conventions.
+
+    Declared as data beside the format (``formats/meta.py``); detection tries the format
+    in each of its locales (:func:`localise`) after English.
+
+    Parameters
+    ----------
+    code, language
+        ``"de"``, ``"German"``: for notes and messages.
+    headers
+        English header of the format -> the header(s) this UI writes instead. A ``re:``
+        candidate is translated by replacing the English words it contains
+        (``Amount spent \\((?P<currency>...)\\)`` -> ``Ausgegebener Betrag \\(...\\)``).
+    numbers
+        The ``(decimal, thousands)`` conventions exports in this language use, most usual first:
+        the file's own values decide between them (es-ES writes ``1.234,56``, es-MX ``1,234.56``);
+        see :func:`kpikit.ingest.validate.choose_numbers`.
+    read
+        Other :class:`ReadOptions` fields the locale changes (``dayfirst``, ``date_format``).
+    footer
+        The localised total rows (:class:`Footer`, or a first-cell prefix such as ``Gesamt:``).
+    """
+
+    code: str
+    language: str
+    headers: Mapping[str, tuple[str, ...]]
+    numbers: tuple[tuple[str, str | None], ...] = ((",", "."),)
+    read: Mapping[str, Any] = field(default_factory=dict)
+    footer: tuple[Footer | str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Footer:
+    r"""A total or footer row of an export, recognised by its shape, never by its position.
+
+    A row is this footer when its first text cell (trimmed) fully matches ``label``,
+    case-insensitively, and every other dimension cell it feeds (date, campaign, ad group,
+    account, ...; not the currency) is blank or ``--``. A row directly below a footer
+    whose dimension cells are all blank (Salesforce's totals line under "Grand Totals")
+    belongs to it. Rows below a footer are judged one by one like any other row.
+
+    Parameters
+    ----------
+    label
+        Regular expression for the first text cell: ``r"Total: Account"``. A named
+        group ``records`` holds the number of records the export says it has
+        (``r"Grand Totals \((?P<records>[\d,]+) records\)"``): its data rows must
+        number as many (check ``platform_totals``).
+    totals
+        The row's cost, impressions and clicks total every data row of its export:
+        they are checked against the loaded rows (check ``platform_totals``).
+
+    Examples
+    --------
+    >>> f = Footer(r"Grand Totals \((?P<records>[\d,]+) records?\)")
+    >>> f.match(" grand totals (1,204 records)").group("records"), f.match("Grand Totals Ltd")
+    ('1,204', None)
+    >>> as_footer("Gesamt:").match("Gesamt: Konto") is not None  # a plain prefix (Locale.footer)
+    True
+    """
+
+    label: str
+    totals: bool = False
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return _compiled(self.label).fullmatch(text.strip())
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(label: str) -> re.Pattern[str]:
+    return re.compile(label, re.IGNORECASE)
+
+
+def as_footer(entry: Footer | str) -> Footer:
+    """A footer rule; a plain string is a first-cell prefix (``"Gesamt:"``), its rows not checked."""
+    return entry if isinstance(entry, Footer) else Footer(re.escape(entry) + ".*")
 
 
 # Callback run on the converted frame (target columns, model dtypes) before
@@ -79,7 +160,11 @@ class Format:
     read
         :class:`ReadOptions`.
     footer
-        First-cell prefixes that mark totals / footer rows (dropped and counted as ``footer``).
+        The export's total / footer rows (:class:`Footer`; a plain string is a first-cell
+        prefix), dropped and counted as ``footer``; those with totals are checked against
+        the data rows. ``None`` (a column map that declares none): the rules of the platform
+        the map names in ``constants.platform``, else of the built-in format whose headers
+        the file has.
     labels
         Target -> function mapping a trimmed source label to the model's value
         (``"Marketing Qualified Lead"`` -> ``"mql"``). It is called once per distinct
@@ -93,6 +178,11 @@ class Format:
         (e.g. the report's start date when rows carry no date).
     description
         One line for ``kpikit validate`` and error messages.
+    locales
+        Other UI languages the platform exports in (:class:`Locale`); detection also tries them.
+    locale
+        The UI language this format reads, when it is a localised copy made by :func:`localise`
+        (``None``: English, or a column map).
     """
 
     name: str
@@ -101,13 +191,15 @@ class Format:
     columns: Mapping[str, tuple[str, ...]]
     constants: Mapping[str, Any] = field(default_factory=dict)
     read: ReadOptions = ReadOptions()
-    footer: tuple[str, ...] = ()
+    footer: tuple[Footer | str, ...] | None = ()
     labels: Mapping[str, Callable[[str], str]] = field(default_factory=dict)
     prepare: Prepare | None = None
     checks: Mapping[str, str] = field(default_factory=dict)
     preamble: Callable[[list[str]], dict[str, Any]] | None = None
     description: str = ""
     origin: str = "built-in"
+    locales: tuple[Locale, ...] = ()
+    locale: Locale | None = None
 
     def find_header(self, rows: list[list[str]]) -> int | None:
         """Index of the first row holding every ``detect`` header, or None."""
@@ -118,6 +210,55 @@ class Format:
             if plain <= cells and all(any(p.fullmatch(c.strip()) for c in row) for p in patterns):
                 return i
         return None
+
+
+def localise(fmt: Format, locale: Locale) -> Format:
+    """``fmt`` as the platform writes it in ``locale``'s UI language.
+
+    Same name, table and rules; detect headers and column candidates in that language
+    (English candidates stay as fallbacks), the locale's first number convention and read
+    options, and its total rows added to the footers.
+
+    Examples
+    --------
+    >>> fmt = Format("x", "spend", ("Campaign", "Cost"), {"campaign": ("Campaign",), "cost": ("Cost",)})
+    >>> de = localise(fmt, Locale("de", "German", {"Campaign": ("Kampagne",), "Cost": ("Kosten",)}))
+    >>> de.detect, de.columns["cost"], de.read.decimal, de.locale.language
+    (('Kampagne', 'Kosten'), ('Kosten', 'Cost'), ',', 'German')
+    """
+    decimal, thousands = locale.numbers[0]
+
+    def words(pattern: str, english: bool) -> str:
+        for en, local in locale.headers.items():
+            if en in pattern:
+                alts = "|".join(re.escape(h) for h in (*local, en) if english or h != en)
+                pattern = pattern.replace(en, f"(?:{alts})")
+        return pattern
+
+    def detect_header(d: str) -> str:
+        if d.startswith("re:"):
+            return "re:" + words(d[3:], english=False)
+        local = locale.headers.get(d)
+        if not local:
+            return d
+        return local[0] if len(local) == 1 else "re:" + "|".join(re.escape(h) for h in local)
+
+    def candidates(cands: tuple[str, ...]) -> tuple[str, ...]:
+        out: list[str] = []
+        for c in cands:
+            out += ["re:" + words(c[3:], english=True)] if c.startswith("re:") else [*locale.headers.get(c, ()), c]
+        return tuple(dict.fromkeys(out))
+
+    return replace(
+        fmt,
+        detect=tuple(detect_header(d) for d in fmt.detect),
+        columns={t: candidates(c) for t, c in fmt.columns.items()},
+        read=replace(fmt.read, decimal=decimal, thousands=thousands, **dict(locale.read)),
+        footer=fmt.footer if fmt.footer is None else tuple(dict.fromkeys((*fmt.footer, *locale.footer))),
+        description=f"{fmt.description} ({locale.language} UI)",
+        locales=(),
+        locale=locale,
+    )
 
 
 FORMATS: dict[str, Format] = {}

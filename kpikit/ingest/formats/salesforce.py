@@ -7,14 +7,22 @@ Every value quoted; a footer block after the data ("Grand Totals (N records)",
 "Confidential Information - Do Not Distribute", "Copyright (c) ...
 salesforce.com") that is counted as ``footer`` and never loaded; files saved
 from Excel may be Windows-1252. Date order follows the exporting user's
-locale, so it is detected from the values: an export whose dates read both
-ways is reported as ambiguous (set ``read.date_format`` in a column map).
+locale, so it is detected from the values; an export whose every date reads
+both ways is read in the order client.yaml's ``dates: {order: ...}`` gives,
+else in the order the client's other exports show, else refused as ambiguous
+(:mod:`kpikit.ingest.dates`).
 """
 
 from kpikit.ingest.formats._common import deal_flags, stages_from_dates
-from kpikit.ingest.formats.base import Format, ReadOptions, register_format
+from kpikit.ingest.formats.base import Footer, Format, ReadOptions, register_format
 
-FOOTER = ("Grand Totals", "Confidential Information", "Copyright (c)", "Copyright ©")
+# The report's footer block: the record count (checked against the data rows), the totals line
+# below it (a row with every dimension blank), the confidentiality notice and the copyright.
+FOOTER = (
+    Footer(r"Grand Totals \((?P<records>\d[\d,.\s]*) records?\)"),
+    Footer(r"Confidential Information - Do Not Distribute"),
+    Footer(r"Copyright (?:\(c\)|©) .*salesforce\.com.*"),
+)
 
 SALESFORCE_LEADS = register_format(
     Format(
