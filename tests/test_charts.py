@@ -1,3 +1,5 @@
+import re
+
 import altair as alt
 import pandas as pd
 import pytest
@@ -87,3 +89,64 @@ def test_funnel_chart_labels_no_null_and_distinct_ticks():
     assert ">null<" not in svg  # no visible label; the aria-label may still say step_rate: null
     ticks = [t for t in ("0", "10", "100", "1k", "10k", "100k") if f">{t}</text>" in svg]
     assert len(ticks) >= 3, svg
+
+
+def _axes(spec):
+    """Every encoding channel's (title, scale, axis) in a (layered) spec."""
+    out = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            enc = node.get("encoding")
+            if isinstance(enc, dict):
+                for ch in enc.values():
+                    if isinstance(ch, dict):
+                        out.append(ch)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(spec)
+    return out
+
+
+def test_quadrant_puts_better_value_up_and_keeps_its_promise(model):
+    v = vanity_vs_value(model)
+    spec = charts.vanity_chart(v.frame, vanity=v.vanity, currency="EUR").to_dict()
+    title = spec["title"]
+    assert "top-left" not in str(title) and str(title["text"]).endswith("?")  # one question
+    cost_axis = next(ch for ch in _axes(spec) if str(ch.get("field", "")).startswith("cost_per_"))
+    assert cost_axis["scale"]["reverse"] is True  # cheaper is higher: "up is better" holds
+    assert "(EUR)" in cost_axis["title"]
+    ctr_axis = next(ch for ch in _axes(spec) if ch.get("field") == "ctr" and "axis" in ch)
+    assert ctr_axis["axis"]["format"].endswith("%")  # CTR as a percentage
+    colours = next(ch for ch in _axes(spec) if ch.get("field") == "flag")
+    assert all(colours["scale"]["domain"])  # every legend entry has words
+
+
+def test_point_labels_are_pushed_apart_and_clear_of_other_points():
+    import numpy as np
+
+    px = np.array([100.0, 110.0, 120.0, 300.0])
+    py = np.array([50.0, 52.0, 54.0, 52.0])
+    widths = np.array([80.0, 80.0, 80.0, 80.0])
+    ys = charts._label_offsets(px, py, widths, np.array([True] * 4), gap=12.0)
+    near = sorted(ys[:3])
+    assert all(b - a >= 12.0 for a, b in zip(near, near[1:], strict=False))
+    assert ys[3] == 52.0  # far away: stays level with its point
+
+
+def test_money_axes_name_the_currency_and_vocabulary_reads_in_words(model):
+    costs = cost_per_outcome(model)
+    spec = charts.cost_chart(costs.frame, by="campaign", real_outcome=costs.real_outcome, currency="EUR").to_dict()
+    assert any("(EUR)" in str(ch.get("title", "")) for ch in _axes(spec))
+    ka = charts.key_accounts_chart(key_accounts(model).frame, currency="EUR").to_dict()
+    assert any("(EUR)" in str(ch.get("title", "")) for ch in _axes(ka))
+    match = charts.match_chart(match_campaigns(model).frame, currency="EUR").to_dict()
+    assert any(ch.get("title") == "spend (EUR)" for ch in _axes(match))
+    for chart in (funnel(model).chart(), attribution(model).chart(), kpi_alignment(model, period="W").chart()):
+        svg = charts.to_svg(chart)
+        texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+        assert texts and not [t for t in texts if re.search(r"\b[a-z]+_[a-z_]+\b", t)], texts

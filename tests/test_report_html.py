@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from kpikit.config import ClientConfig
 from kpikit.errors import ReportError
-from kpikit.report.html import LOGO_MAX_BYTES, Branding, export_html
+from kpikit.report.html import LOGO_MAX_BYTES, Branding, export_html, has_audience
 
 PNG_1PX = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -105,3 +105,30 @@ def test_the_template_extends_lab_and_empties_every_cdn_block():
     for block in ("html_head_js_requirejs", "html_head_js_mathjax", "html_head_js_mermaidjs", "jupyter_widgets"):
         assert re.search(rf"{{%- block {block} -%}}{{%- endblock {block} -%}}", template), block
     nbformat.validate(executed_notebook())
+
+
+def test_consultant_cells_make_their_own_page_and_never_the_clients():
+    nb = executed_notebook()
+    note = new_markdown_cell("Add the spelling to campaign_map", metadata={"tags": ["consultant"]})
+    nb.cells.append(note)
+    client = export_html(nb, Branding(agency="Northlight", client_name="Acme"))
+    consultant = export_html(nb, Branding(agency="Northlight", client_name="Acme"), audience="consultant")
+    assert "campaign_map" not in client and "campaign_map" in consultant
+    assert "<title>Acme notes for the consultant</title>" in consultant
+    assert "Money: $5" in client and "Money: $5" not in consultant  # the story stays on the client's page
+    assert has_audience(nb, "consultant") and not has_audience(executed_notebook(), "consultant")
+    with pytest.raises(ReportError, match="unknown report audience"):
+        export_html(nb, audience="everyone")
+
+
+def test_print_stylesheet_fixes_the_lab_css_for_paper():
+    from kpikit.report._paths import REPORT_TEMPLATE_NAME, REPORT_TEMPLATES
+
+    page = export_html(executed_notebook(), Branding())
+    css = (REPORT_TEMPLATES / REPORT_TEMPLATE_NAME / "report.css").read_text()
+    assert css.strip()[:40] in page  # included into the page, not linked
+    printed = css[css.index("@media print") :]
+    for rule in (".jp-OutputArea-child { break-inside: auto !important; }", "break-after: avoid",
+                 "thead { display: table-header-group; }", "break-inside: avoid", "@page { size: A4"):  # fmt: skip
+        assert rule in printed or rule in css, rule
+    assert "with kpikit." not in page  # the footer names the agency, not the tool

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from html.parser import HTMLParser
 
 from kpikit.report.index import HEADLINES, index_page, write_index
@@ -11,7 +13,9 @@ METRICS = {
     "client": {"id": "acme", "name": "Acme <Industrial>"},
     "currency": "EUR",
     "totals": {"spend": 200128.23, "clicks": 102598, "ctr": 0.011909, "pipeline": 11004000.0},
-    "real_outcome_cost": {"count": 255, "cost_per": 784.82},
+    "real_outcome": "opportunity",
+    "date_range": {"start": "2026-01-01", "end": "2026-06-30"},
+    "real_outcome_cost": {"stage": "opportunity", "count": 255, "cost_per": 784.82, "low": 692.0, "high": 887.3},
 }
 
 
@@ -49,7 +53,7 @@ def test_every_client_has_a_row_with_status_and_numbers(tmp_path):
     parser.feed(page)
     text = " ".join(parser.text)
     assert [a["data-client"] for t, a in parser.tags if t == "tr" and "data-client" in a] == ["acme", "beta", "gamma"]
-    for shown in ("EUR 200,128.23", "102,598", "1.19%", "255", "EUR 784.82", "EUR 11,004,000.00"):
+    for shown in ("EUR 200,128.23", "1.19%", "255", "EUR 784.82", "EUR 11,004,000.00", "opportunities"):
         assert shown in text
     assert "Acme <Industrial>" in text and "<Industrial>" not in page  # escaped, shown as text
     assert "1 report written, 2 failed" in text
@@ -71,7 +75,28 @@ def test_failures_are_explained_and_escaped(tmp_path):
 def test_missing_numbers_show_a_dash_not_zero():
     row = ClientResult("x", "ok", "c.yaml", metrics={"totals": {"spend": None}})
     page = index_page([row])
-    assert page.count('<td class="num">–</td>') == len(HEADLINES)
+    assert len(re.findall(r'<td class="(?:num|txt|kk-range)">–</td>', page)) == len(HEADLINES) + 1
+
+
+def test_portfolio_page_has_period_generation_date_stage_and_intervals(tmp_path):
+    gbp = dict(METRICS, currency="GBP", client={"id": "beta", "name": "Beta"},
+               headline={"outcome": "won", "cost_per_real_outcome_paid": 1000.0, "paid_outcomes": 10,
+                         "paid_spend": 10000.0, "cost_per_real_outcome_blended": 800.0})  # fmt: skip
+    rows = [ClientResult("acme", "ok", "a.yaml", metrics=METRICS), ClientResult("beta", "ok", "b.yaml", metrics=gbp)]
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "report.pdf").write_bytes(b"%PDF")
+    (tmp_path / "acme" / "consultant.html").write_text("x")
+    path = write_index(rows, tmp_path, generated=datetime.date(2026, 7, 3))
+    parser = _Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    text = " ".join(" ".join(parser.text).split())
+    assert "data from 1 January 2026 to 30 June 2026 · generated 3 July 2026 · 2 reports written" in text
+    assert "opportunities" in text and "won deals" in text  # each client's real outcome, in words
+    assert "EUR 692.00 – 887.30" in text  # the interval from metrics.json
+    assert "GBP 1,000.00" in text and "GBP 543.76 – 2,085.34" in text  # paid headline, interval from its counts
+    links = [a["href"] for t, a in parser.tags if t == "a"]
+    assert links == ["acme/report.html", "acme/report.pdf", "acme/consultant.html", "beta/report.html"]
+    assert sum(t == "svg" for t, _ in parser.tags) == 2  # one range bar per client
 
 
 def test_batch_result_summary_and_repr():

@@ -14,6 +14,8 @@ view                       module
 :func:`attribution`        :mod:`kpikit.analysis.attribution`
 :func:`kpi_alignment`      :mod:`kpikit.analysis.alignment`
 :func:`metrics`            :mod:`kpikit.analysis.metrics`
+:func:`findings`           :mod:`kpikit.analysis.findings` (traceable sentences)
+:func:`headline_cost`      :mod:`kpikit.analysis.costs` (the one cost per real outcome)
 :func:`segment_table`      :mod:`kpikit.analysis.segments` (the shared aggregate)
 =========================  =====================================================
 
@@ -27,13 +29,15 @@ pure functions :func:`cost_table` and :func:`funnel_table` (milliseconds on smal
 
 from kpikit.analysis.alignment import ALIGNMENT_KPIS, AlignmentResult, kpi_alignment
 from kpikit.analysis.attribution import ATTRIBUTION_MODELS, AttributionResult, attribution
-from kpikit.analysis.costs import OUTCOMES, CostResult, cost_per_outcome, cost_table
+from kpikit.analysis.costs import OUTCOMES, CostResult, cost_per_outcome, cost_table, headline_cost, headline_sentence
+from kpikit.analysis.findings import Finding, FindingsResult, findings
 from kpikit.analysis.funnel import FunnelResult, funnel, funnel_table
 from kpikit.analysis.joins import MatchResult, match_campaigns, normalise_names
 from kpikit.analysis.key_accounts import KeyAccountResult, key_accounts
 from kpikit.analysis.metrics import SCHEMA_VERSION, metrics
 from kpikit.analysis.response import ResponseCurve, fit_response_curves
 from kpikit.analysis.segments import segment_table
+from kpikit.analysis.shrink import honest_flags, shrink_hierarchy, shrink_rates
 from kpikit.analysis.stats import cost_per_outcome_interval, wilson_interval
 from kpikit.analysis.vanity import VANITY_KPIS, RankAgreement, VanityResult, rank_agreement, vanity_vs_value
 from kpikit.core.money import to_reporting_currency
@@ -47,6 +51,8 @@ __all__ = [
     "AlignmentResult",
     "AttributionResult",
     "CostResult",
+    "Finding",
+    "FindingsResult",
     "FunnelResult",
     "KeyAccountResult",
     "MatchResult",
@@ -57,9 +63,13 @@ __all__ = [
     "cost_per_outcome",
     "cost_per_outcome_interval",
     "cost_table",
+    "findings",
     "fit_response_curves",
     "funnel",
     "funnel_table",
+    "headline_cost",
+    "headline_sentence",
+    "honest_flags",
     "key_accounts",
     "kpi_alignment",
     "match_campaigns",
@@ -67,6 +77,8 @@ __all__ = [
     "normalise_names",
     "rank_agreement",
     "segment_table",
+    "shrink_hierarchy",
+    "shrink_rates",
     "to_reporting_currency",
     "vanity_vs_value",
     "wilson_interval",

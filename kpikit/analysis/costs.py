@@ -5,6 +5,13 @@ opportunity, won deal and key account engaged, pipeline and revenue per unit
 of spend, and CAC. A zero denominator is *no outcome yet*: the value is missing
 (NaN in frames, ``null`` in JSON), never ``inf``. The real outcome's cost
 carries an interval (exact Poisson on the count) and a status.
+
+**The one definition of the headline cost per real outcome** is :func:`headline_cost`:
+paid-media spend divided by the real outcomes attributed to a paid campaign
+(:data:`HEADLINE_DEFINITION`). The blended figure (all outcomes, organic and
+unattributed included, over the same spend) is returned beside it and always
+labelled as blended (:data:`BLENDED_DEFINITION`); every view that prints a cost
+per real outcome takes both from here, with :func:`headline_sentence`.
 """
 
 from __future__ import annotations
@@ -18,11 +25,23 @@ import pandas as pd
 from kpikit.analysis._prepare import prepare
 from kpikit.analysis.segments import SEGMENT_MEASURES, segment_table
 from kpikit.analysis.stats import MIN_OUTCOMES, cost_per_outcome_interval, wilson_interval
-from kpikit.core.measures import MEASURES, Measure, safe_divide
+from kpikit.core.fmt import fmt
+from kpikit.core.measures import MEASURES, Measure, label, safe_divide
 from kpikit.core.measures import OUTCOMES as OUTCOME_NAMES
+from kpikit.core.names import NOT_SET
 from kpikit.core.result import Result, json_safe, records
 
-__all__ = ["OUTCOMES", "cost_per_outcome", "cost_table", "CostResult", "STATUS"]
+__all__ = [
+    "OUTCOMES",
+    "cost_per_outcome",
+    "cost_table",
+    "CostResult",
+    "STATUS",
+    "headline_cost",
+    "headline_sentence",
+    "HEADLINE_DEFINITION",
+    "BLENDED_DEFINITION",
+]
 
 
 #: Outcomes a cost can be computed for (name -> its measure in :data:`kpikit.core.measures.MEASURES`).
@@ -187,3 +206,108 @@ def cost_per_outcome(model, by="campaign", period=None, *, confidence: float = 0
         totals=json_safe(totals),
         notes=tuple(notes),
     )
+
+
+#: The headline cost per real outcome, in words (``{outcomes}`` is the outcome's plural label).
+HEADLINE_DEFINITION = (
+    "Cost per real outcome = paid-media spend / {outcomes} attributed to a paid campaign (a campaign "
+    "with ad spend); {outcomes} from organic search, direct, email, events or campaign names that match "
+    "no ad spend are left out."
+)
+#: The blended figure, in words: always printed with the word "blended".
+BLENDED_DEFINITION = (
+    "Blended cost per real outcome = the same spend / all {outcomes}, organic and unattributed included: "
+    "lower than the paid-media figure, and not what the media bought."
+)
+
+
+def headline_cost(model) -> dict[str, Any]:
+    """The headline cost per real outcome (paid media) and the blended one, with counts and definitions.
+
+    The one place kpikit defines the cost per real outcome a report, an index or a workshop
+    puts in front of a client: paid-media spend divided by the real outcomes attributed to a
+    campaign with ad spend. Outcomes with no such campaign (organic, direct, email, events,
+    unmatched campaign names) are counted only in the *blended* figure, which divides the
+    same spend by every outcome and must always be labelled blended.
+
+    Parameters
+    ----------
+    model : ClientModel
+
+    Returns
+    -------
+    dict
+        ``outcome``, ``cost_per_real_outcome_paid``, ``paid_outcomes``, ``paid_spend``,
+        ``cost_per_real_outcome_blended``, ``all_outcomes``, ``unattributed_outcomes``,
+        ``definition``, ``blended_definition`` (JSON-safe; a cost is None with no outcome or
+        no spend). Key accounts are distinct per platform: an account engaged through two
+        platforms counts on each, so ``paid_outcomes`` can then exceed its true number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from kpikit.model import ClientModel, conform
+    >>> spend = conform("spend", pd.DataFrame({"date": pd.to_datetime(["2024-01-01"]), "platform": ["meta"],
+    ...     "campaign": ["Demo"], "impressions": [1000], "clicks": [20], "cost": [900.0], "currency": ["EUR"]}))
+    >>> deals = conform("deals", pd.DataFrame({"deal_id": ["d1", "d2", "d3", "d4"],
+    ...     "campaign": ["demo", "demo", "demo", None], "created_date": pd.to_datetime(["2024-01-10"] * 4)}))
+    >>> h = headline_cost(ClientModel(spend=spend, deals=deals))
+    >>> h["cost_per_real_outcome_paid"], h["paid_outcomes"], h["cost_per_real_outcome_blended"], h["all_outcomes"]
+    (300.0, 3, 225.0, 4)
+    >>> print(headline_sentence(h, "EUR"))
+    EUR 300.00 per opportunity from paid media (3 opportunities for EUR 900.00 of paid spend); blended over all 4 opportunities, organic and unattributed included: EUR 225.00.
+    """
+    p = prepare(model)
+    outcome = p.real_outcome
+    t = segment_table(model, by="platform")
+    paid = t[t["platform"] != NOT_SET]
+    k_paid = paid[outcome].sum(min_count=1)
+    k_all = t[outcome].sum(min_count=1)
+    spend_paid = float(paid["cost"].sum())
+    spend_all = float(t["cost"].sum())
+
+    def cost_per(spend: float, k: float) -> float | None:
+        return spend / float(k) if spend > 0 and k == k and k > 0 else None
+
+    def count(k: float) -> int | None:
+        return None if k != k else int(round(float(k)))
+
+    words = label(outcome)
+    return json_safe(
+        {
+            "outcome": outcome,
+            "cost_per_real_outcome_paid": cost_per(spend_paid, k_paid),
+            "paid_outcomes": count(k_paid),
+            "paid_spend": spend_paid,
+            "cost_per_real_outcome_blended": cost_per(spend_all, k_all),
+            "all_outcomes": count(k_all),
+            "unattributed_outcomes": None if k_all != k_all else count(k_all - (0.0 if k_paid != k_paid else k_paid)),
+            "definition": HEADLINE_DEFINITION.format(outcomes=words),
+            "blended_definition": BLENDED_DEFINITION.format(outcomes=words),
+        }
+    )
+
+
+def headline_sentence(headline: dict[str, Any], currency: str = "") -> str:
+    """The headline cost as one sentence, paid media first and the blended figure labelled (figures via ``fmt``).
+
+    ``headline`` is :func:`headline_cost`'s dict (or ``metrics.json``'s ``headline``).
+    """
+    outcome = headline["outcome"]
+    one, many = label(outcome, plural=False), label(outcome)
+    paid = headline.get("cost_per_real_outcome_paid")
+    k = headline.get("paid_outcomes")
+    if paid is None:
+        text = f"No {one} from paid media yet: the cost per {one} cannot be computed"
+    else:
+        text = (
+            f"{fmt(paid, 'money', currency)} per {one} from paid media ({fmt(k, 'count')} "
+            f"{label(outcome, plural=k != 1)} for {fmt(headline['paid_spend'], 'money', currency)} of paid spend)"
+        )
+    blended = headline.get("cost_per_real_outcome_blended")
+    if blended is not None and headline.get("all_outcomes") != k:
+        text += (
+            f"; blended over all {fmt(headline['all_outcomes'], 'count')} {many}, organic and unattributed "
+            f"included: {fmt(blended, 'money', currency)}"
+        )
+    return text + "."

@@ -35,6 +35,15 @@ key                      content
 ``alignment``            list of role rows (role, kpi, correlation, direction_agreement,
                          improved_while_outcome_fell, flag)
 ``warnings``             human-readable notes (no personal data)
+``headline``             the one cost per real outcome (``kpikit.analysis.costs.headline_cost``):
+                         ``{"outcome", "cost_per_real_outcome_paid", "paid_outcomes",
+                         "paid_spend", "cost_per_real_outcome_blended", "all_outcomes",
+                         "unattributed_outcomes", "definition", "blended_definition"}``;
+                         the paid-media figure is the headline, the blended one is labelled
+``findings``             list of ``{"id", "kind", "level", "segment", "parent", "text",
+                         "template", "words", "figures": {name: {"value", "kind", ...}},
+                         "money_at_stake", "groups", "dates"}``, biggest money at stake first
+                         (``kpikit.analysis.findings``); every number in ``text`` is a figure
 =======================  ==================================================================
 
 Output is deterministic: the same model gives byte-identical JSON
@@ -73,6 +82,8 @@ METRICS_KEYS: tuple[str, ...] = (
     "key_accounts",
     "alignment",
     "warnings",
+    "headline",
+    "findings",
 )
 _STAGE_COUNTS = ("lead", "mql", "sql", "opportunity", "won", "customers", "key_account")
 # Money keys the registry cannot name: the real-outcome cost's interval bounds, and the match summary's
@@ -119,7 +130,8 @@ def metrics(model) -> dict[str, Any]:
     """
     from kpikit.analysis.alignment import kpi_alignment
     from kpikit.analysis.attribution import attribution
-    from kpikit.analysis.costs import cost_per_outcome
+    from kpikit.analysis.costs import cost_per_outcome, headline_cost
+    from kpikit.analysis.findings import findings
     from kpikit.analysis.funnel import funnel
     from kpikit.analysis.joins import match_campaigns
     from kpikit.analysis.key_accounts import key_accounts
@@ -182,6 +194,8 @@ def metrics(model) -> dict[str, Any]:
                 warnings.append(n)
     match = match_campaigns(model).summary
     dates = model.spend["date"]
+    # a summary row (a quarter's report) reaches its period's last day, not its first
+    ends = model.spend["date_end"].fillna(dates) if "date_end" in model.spend else dates
     out = {
         "schema_version": SCHEMA_VERSION,
         "client": None if config is None else {"id": config.client, "name": config.name},
@@ -190,7 +204,7 @@ def metrics(model) -> dict[str, Any]:
         "data_mode": p.mode,
         "date_range": {
             "start": None if dates.isna().all() else dates.min(),
-            "end": None if dates.isna().all() else dates.max(),
+            "end": None if dates.isna().all() else ends.max(),
         },
         "totals": totals,
         "cost_per_stage": cost_per_stage,
@@ -217,5 +231,7 @@ def metrics(model) -> dict[str, Any]:
         "key_accounts": {"coverage": ka.coverage, "rows": records(ka.frame)},
         "alignment": records(al.frame),
         "warnings": warnings,
+        "headline": headline_cost(model),
+        "findings": findings(model).items(),
     }
     return _round(json_safe(out))

@@ -4,6 +4,7 @@
 
     kpikit report data_samples/clients.yaml --out build/reports --jobs 2
     kpikit report clients/acme/client.yaml clients/beta/ --out build/reports --timeout 300
+    kpikit report data_samples/clients.yaml --out build/reports --pdf --xlsx
 
 Each argument is a client config (``client.yaml``, or the folder holding
 one) or a clients list: a YAML list of client config paths, relative to the
@@ -102,6 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start a new kernel per client (default: one warm kernel per worker)",
     )
+    parser.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print each report to report.pdf (A4, Chromium; pip install kpikit[pdf])",
+    )
+    parser.add_argument(
+        "--xlsx", action="store_true", help="also write tables.xlsx per client: every table, numbers as numbers"
+    )
+    parser.add_argument(
+        "--browser",
+        default=None,
+        metavar="PATH",
+        help="Chromium or Chrome for --pdf (default: $KPIKIT_CHROMIUM, else chromium on the PATH)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
@@ -150,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             timeout=args.timeout,
             progress=progress,
             reuse_kernels=not args.fresh_kernels,
+            pdf=args.pdf,
+            xlsx=args.xlsx,
+            browser=args.browser,
         )
     finally:
         bar.close()

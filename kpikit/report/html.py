@@ -3,9 +3,16 @@
 nbconvert's ``lab`` template is kept for its look, but our template
 (``templates/report/kpikit_report``) empties every block that loads a script
 from a CDN (require.js, MathJax, mermaid, the widget manager), adds the
-agency's name, logo and colours, and sets a Content-Security-Policy that
-forbids scripts and remote requests. Code cells are hidden (no input, no
-prompts). Charts in the workbook are SVG, so the page needs no JavaScript.
+agency's name, logo and colours, a print stylesheet (A4, tables and charts
+never split, headings kept with what follows; ``kpikit report --pdf`` prints
+it), and sets a Content-Security-Policy that forbids scripts and remote
+requests. Code cells are hidden (no input, no prompts). Charts in the workbook
+are SVG, so the page needs no JavaScript.
+
+One executed notebook gives two pages (:data:`AUDIENCES`): the client's
+``report.html`` leaves out every cell tagged ``consultant``, and the agency's
+``consultant.html`` holds only those cells (data fixes, config advice), so
+internal names never reach a client.
 
 The exporter is built once per process and reused: building it (template
 discovery, pygments CSS) costs more than converting a small notebook.
@@ -21,13 +28,18 @@ Examples
 >>> page = export_html(nb, Branding(agency="Acme <Agency>", client_name="Client & Co"))
 >>> "secret_code" in page, "Acme &lt;Agency&gt;" in page, "<script src" in page
 (False, True, False)
+>>> nb.cells.append(nbformat.v4.new_markdown_cell("Fix the CRM export", metadata={"tags": ["consultant"]}))
+>>> "Fix the CRM" in export_html(nb), "Fix the CRM" in export_html(nb, audience="consultant")
+(False, True)
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,7 +48,7 @@ from typing import Any
 from kpikit.core.paths import REPORT_TEMPLATE_NAME, report_template_dir
 from kpikit.errors import ReportError
 
-__all__ = ["Branding", "export_html", "LOGO_MAX_BYTES"]
+__all__ = ["Branding", "export_html", "has_audience", "LOGO_MAX_BYTES", "AUDIENCES", "CONSULTANT_TAG"]
 
 LOGO_MAX_BYTES = 512 * 1024
 _LOGO_TYPES = {
@@ -50,6 +62,19 @@ _LOGO_TYPES = {
 _COLOUR = re.compile(r"^(#[0-9A-Fa-f]{3,4}|#[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{8}|[A-Za-z]{3,20})$")
 # Cells the client never needs to see, even as an empty box.
 HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "kpikit-hide"})
+#: Cells for the agency only: they make consultant.html and never reach report.html.
+CONSULTANT_TAG = "consultant"
+
+
+def _tags(cell: Any) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+#: Who reads a page -> (which cells it keeps, its title after the client's name).
+AUDIENCES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "client": (lambda cell: CONSULTANT_TAG not in _tags(cell), "report"),
+    "consultant": (lambda cell: CONSULTANT_TAG in _tags(cell), "notes for the consultant"),
+}
 
 
 @dataclass(frozen=True)
@@ -121,6 +146,12 @@ def logo_data_uri(path: str | Path, *, config_file: Any = None) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def has_audience(nb: Any, audience: str) -> bool:
+    """Whether ``nb`` has any cell for ``audience`` (a workbook without consultant cells makes no consultant page)."""
+    keep, _ = AUDIENCES[audience]
+    return any(keep(cell) for cell in nb.cells)
+
+
 @lru_cache(maxsize=4)
 def _exporter(template_dir: str, template_name: str):
     # Deferred: nbconvert pulls in jinja2, pygments, bleach... (~0.5 s).
@@ -139,8 +170,10 @@ def _exporter(template_dir: str, template_name: str):
     return exporter
 
 
-def export_html(nb: Any, branding: Branding | None = None, *, title: str | None = None) -> str:
-    """Render an (executed) notebook as the client's HTML report.
+def export_html(
+    nb: Any, branding: Branding | None = None, *, title: str | None = None, audience: str = "client"
+) -> str:
+    """Render an (executed) notebook as the client's HTML report, or as the consultant's page.
 
     Parameters
     ----------
@@ -149,16 +182,23 @@ def export_html(nb: Any, branding: Branding | None = None, *, title: str | None 
     branding : Branding, optional
         Agency name, client name, logo and colours for the header.
     title : str, optional
-        The page title; defaults to "<client> report".
+        The page title; defaults to "<client> report" ("<client> notes for the consultant").
+    audience : {"client", "consultant"}
+        Which cells the page keeps (see :data:`AUDIENCES`).
 
     Returns
     -------
     str
         A self-contained HTML page: no script, no remote request.
     """
+    if audience not in AUDIENCES:
+        raise ReportError("unknown report audience", found=repr(audience), expected=f"one of {list(AUDIENCES)}")
+    keep, what = AUDIENCES[audience]
+    nb = copy.copy(nb)  # a shallow copy: the cells list is replaced, the cells themselves are not touched
+    nb.cells = [cell for cell in nb.cells if keep(cell)]
     branding = branding or Branding()
     exporter = _exporter(str(report_template_dir()), REPORT_TEMPLATE_NAME)
-    name = title or (f"{branding.client_name} report" if branding.client_name else "kpikit report")
+    name = title or (f"{branding.client_name} {what}" if branding.client_name else f"kpikit {what}")
     resources = {
         "metadata": {"name": name},
         "kpikit": {
@@ -167,6 +207,7 @@ def export_html(nb: Any, branding: Branding | None = None, *, title: str | None 
             "logo": branding.logo,
             "primary": branding.primary,
             "accent": branding.accent,
+            "audience": audience,
         },
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)

@@ -9,6 +9,11 @@ converts the result to HTML with :mod:`kpikit.report.html`, and publishes
     the executed notebook (on failure: the error notebook, failing cell marked)
 ``DIR/<client>/report.html``
     the client-ready page (code hidden, works offline)
+``DIR/<client>/consultant.html``
+    the agency's notes: the workbook's cells tagged ``consultant`` (data fixes, config advice)
+``DIR/<client>/report.pdf``, ``DIR/<client>/tables.xlsx``
+    with ``pdf=True`` (:mod:`kpikit.report.pdf`, one browser for the batch) and ``xlsx=True``
+    (:mod:`kpikit.report.xlsx`, written by the workbook)
 ``DIR/<client>/metrics.json``
     headline metrics, canonical JSON (same inputs, same bytes)
 ``DIR/<client>/charts/``
@@ -90,7 +95,7 @@ __all__ = [
 
 # What a successful client publishes; anything else the workbook writes into
 # ``output_dir`` is published too.
-OUTPUTS = ("report.ipynb", "report.html", "metrics.json", "charts")
+OUTPUTS = ("report.ipynb", "report.html", "metrics.json", "charts", "consultant.html", "tables.xlsx", "report.pdf")
 REQUIRED_PARAMETERS = ("client_config", "output_dir")
 DEFAULT_TIMEOUT = 600.0
 # The watchdog kills the kernel this long after the per-cell limit would have
@@ -393,7 +398,7 @@ def _run_in(job: ClientJob, staging: Path, target: Path, start: float, failed: C
     import papermill
 
     from kpikit.config import ClientConfig
-    from kpikit.report.html import Branding, export_html
+    from kpikit.report.html import Branding, export_html, has_audience
     from kpikit.report.kernels import WARM, kernel_manager_class, kill_kernel, warm_engine
     from kpikit.report.redact import redact_notebook
 
@@ -441,6 +446,8 @@ def _run_in(job: ClientJob, staging: Path, target: Path, start: float, failed: C
         branding = Branding.from_config(ClientConfig.from_yaml(job.config))
         page = export_html(nb, branding)
         atomic_write_text(staging / "report.html", page)
+        if has_audience(nb, "consultant"):
+            atomic_write_text(staging / "consultant.html", export_html(nb, branding, audience="consultant"))
         _write_notebook(nb, staged_nb)
         _publish(staging, target)
         succeeded = True
@@ -577,6 +584,9 @@ def run_reports(
     progress: Callable[[ClientResult], None] | None = None,
     write_index: bool = True,
     reuse_kernels: bool = True,
+    pdf: bool = False,
+    xlsx: bool = False,
+    browser: str | os.PathLike | None = None,
 ) -> BatchResult:
     """Run the report workbook for every client and write ``out_dir/index.html``.
 
@@ -610,6 +620,14 @@ def run_reports(
         clients (default), instead of a new kernel per client. Imports
         (pandas, altair, vl-convert) are then paid once per worker. Any
         failure discards the kernel.
+    pdf : bool
+        Also print each report to ``report.pdf`` (Chromium via Playwright, one
+        browser for the whole batch, after every client ran). Needs the ``pdf``
+        extra; checked before anything runs.
+    xlsx : bool
+        Also write ``tables.xlsx`` per client (the workbook's ``xlsx`` parameter).
+    browser : path, optional
+        Chromium or Chrome executable for ``pdf`` (see :func:`kpikit.report.pdf.find_browser`).
 
     Returns
     -------
@@ -629,6 +647,12 @@ def run_reports(
     nb_path = Path(notebook).resolve() if notebook else workbook("report.ipynb")
     known = _read_notebook_parameters(nb_path)
     extra = dict(parameters or {})
+    if xlsx:
+        extra["xlsx"] = True
+    if pdf:
+        from kpikit.report.pdf import check_pdf
+
+        browser = check_pdf(browser)  # before any client runs: a batch must not fail at its very end
     unknown = sorted(set(extra) - known)
     reserved = sorted(set(extra) & set(REQUIRED_PARAMETERS))
     if unknown or reserved:
@@ -678,6 +702,10 @@ def run_reports(
             pool.shutdown(wait=True, cancel_futures=True)
 
     ordered = tuple(results[c] for c in sorted(results))
+    if pdf:
+        from kpikit.report.pdf import print_reports
+
+        ordered = print_reports(ordered, out, browser=browser)
     index = None
     if write_index:
         from kpikit.report.index import write_index as _write_index

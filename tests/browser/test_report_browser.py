@@ -117,12 +117,28 @@ def test_report_renders_offline_with_charts_and_inert_campaign_names(report):
             assert page.locator("script[src]").count() == 0
             assert page.locator("h1", has_text="Marketing performance report").is_visible()
             assert "Northlight Consulting" in page.locator(".kk-banner").text_content()
+            assert page.locator("#key-findings").is_visible()
+            assert page.locator("text=campaign_map").count() == 0  # config advice is the consultant's page
+            # Every table fits the 1,080 px column: nothing scrolls sideways.
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1200
             page.close()
+
+            notes, aborted_c, dialogs_c, errors_c = _open_offline(
+                browser, (report / CLIENT / "consultant.html").as_uri(), ARTIFACTS / "report_lumora_consultant.png"
+            )
+            assert notes.get_by_text("Notes for the consultant").first.is_visible()
+            assert notes.locator("img[src='x']").count() == 0
+            notes.close()
+            aborted += aborted_c
+            dialogs += dialogs_c
+            errors += errors_c
 
             index, aborted_i, dialogs_i, errors_i = _open_offline(
                 browser, (report / "index.html").as_uri(), ARTIFACTS / "report_index.png"
             )
-            assert index.locator(f'tr[data-client="{CLIENT}"] a').get_attribute("href") == f"{CLIENT}/report.html"
+            assert index.locator(f'tr[data-client="{CLIENT}"] a').first.get_attribute("href") == f"{CLIENT}/report.html"
+            assert index.locator(f'tr[data-client="{CLIENT}"] a', has_text="consultant notes").count() == 1
+            assert "generated" in index.locator("p.kk-sub").text_content()
             index.close()
         finally:
             browser.close()
