@@ -82,9 +82,9 @@ def client_dir(tmp_path_factory) -> Path:
 def expected(client_dir):
     """What the targeting explorer must show before and after one step of the slider."""
     import kpikit
+    from kpikit.core.fmt import fmt
     from kpikit.explore import scenarios as sc
     from kpikit.explore.precompute import precompute
-    from kpikit.core.fmt import fmt
 
     cube = precompute(kpikit.load_client(client_dir / "client.yaml"))
     options = sc.window_options(cube)
