@@ -223,7 +223,22 @@ class OptionError(KpikitError, ValueError):
     """A caller passed an option kpikit does not know (a period, a model, an outcome, a KPI).
 
     Also a :class:`ValueError`, so code that guards a call with ``except ValueError`` keeps
-    working. ``allowed`` lists the values that would have worked; the message says them.
+    working. ``allowed`` lists the values that would have worked; the message says them, and
+    when one is close to what was passed (a typo, another case) the fix names it first
+    (``suggestion``).
+
+    Parameters
+    ----------
+    option
+        The parameter or setting that received the value (``"period"``, ``"models"``).
+    value
+        What the caller passed.
+    allowed
+        The values that would have worked, in the order to list them.
+    what
+        Words for the kind of value, when not the option's own name ("attribution model").
+    fix
+        What to do, when more specific than "pass one of the allowed values".
 
     Examples
     --------
@@ -232,16 +247,35 @@ class OptionError(KpikitError, ValueError):
     column 'period': unknown period (expected one of ['D', 'W', 'M', 'Q', 'Y'], found 'fortnight'). Fix: pass one of the allowed values
     >>> isinstance(err, ValueError), err.allowed
     (True, ('D', 'W', 'M', 'Q', 'Y'))
+    >>> err = OptionError("models", "u-shaped", ["first", "last", "u_shaped"], what="attribution model")
+    >>> err.suggestion, err.fix
+    ('u_shaped', "did you mean 'u_shaped'? If not, pass one of the allowed values")
     """
 
     def __init__(self, option: str, value: object, allowed, *, what: str | None = None, fix: str | None = None) -> None:
         self.option = option
         self.value = value
         self.allowed = tuple(allowed)
+        self.suggestion = _closest(value, self.allowed)
+        fix = fix or "pass one of the allowed values"
+        if self.suggestion is not None:
+            fix = f"did you mean {self.suggestion!r}? If not, {fix}"
         super().__init__(
             f"unknown {what or option}",
             column=option,
             expected=f"one of {list(self.allowed)}",
             found=repr(value),
-            fix=fix or "pass one of the allowed values",
+            fix=fix,
         )
+
+
+def _closest(value: object, allowed: tuple) -> object | None:
+    """The allowed value nearest to ``value`` (same letters in another case, or a near spelling), if any."""
+    import difflib  # only when an option is wrong
+
+    by_word = {str(a).lower(): a for a in allowed}
+    word = str(value).strip().lower()
+    if word in by_word:
+        return by_word[word]
+    close = difflib.get_close_matches(word, list(by_word), n=1, cutoff=0.75)
+    return by_word[close[0]] if close else None

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -5,7 +7,7 @@ from analysis_fixtures import tiny_model
 
 from kpikit.analysis import kpi_alignment
 from kpikit.config import ClientConfig
-from kpikit.errors import KpikitError
+from kpikit.errors import KpikitError, OptionError
 from kpikit.model import ClientModel, conform
 
 
@@ -53,3 +55,12 @@ def test_default_roles_and_json():
     r = kpi_alignment(tiny_model(), period="W")
     assert set(r.to_frame()["kpi"]) == {"ctr", "clicks", "pipeline"}
     json.dumps(r.to_dict(), allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    "kwargs, meant",
+    [({"kpis": {"cmo": "pipline"}}, "pipeline"), ({"kpis": {"cm": "CTR"}}, "ctr"), ({"period": "quater"}, "quarter")],
+)
+def test_a_mistyped_alignment_option_is_an_option_error_that_says_what_was_meant(kwargs, meant):
+    with pytest.raises(OptionError, match=re.escape(f"did you mean {meant!r}?")):
+        kpi_alignment(tiny_model(), **kwargs)

@@ -1,4 +1,5 @@
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -7,7 +8,7 @@ from analysis_fixtures import tiny_model
 
 from kpikit.analysis import ATTRIBUTION_MODELS, attribution
 from kpikit.analysis.attribution import NO_TOUCH, largest_remainder
-from kpikit.errors import KpikitError
+from kpikit.errors import KpikitError, OptionError
 from kpikit.model import ClientModel, conform
 
 D = pd.Timestamp
@@ -203,3 +204,16 @@ def test_a_touch_the_day_after_a_date_only_conversion_gets_no_credit():
                     outcome="opportunity", models=["last"])  # fmt: skip
     credits = r.to_dict()["credits"]["last"]
     assert credits["t0"]["conversions"] == 1.0 and credits["t1"]["conversions"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, meant",
+    [
+        ({"models": ["linear", "u-shaped"]}, "u_shaped"),
+        ({"models": "Markov"}, "markov"),
+        ({"outcome": "opportunty"}, "opportunity"),
+    ],
+)
+def test_a_mistyped_attribution_option_is_an_option_error_that_says_what_was_meant(kwargs, meant):
+    with pytest.raises(OptionError, match=re.escape(f"did you mean {meant!r}?")):
+        attribution(tiny_model(), **kwargs)

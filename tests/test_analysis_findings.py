@@ -21,7 +21,7 @@ from kpikit.analysis.segments import segment_table
 from kpikit.config import ClientConfig
 from kpikit.core.fmt import fmt
 from kpikit.core.names import NOT_SET
-from kpikit.errors import KpikitError
+from kpikit.errors import KpikitError, OptionError
 from kpikit.model import ClientModel, conform
 from kpikit.samples import COMPETITION_CAMPAIGN, HTML_CAMPAIGN, LADDER, SAMPLE_CLIENTS, sample_model
 from kpikit.samples._clients import CLIENTS, LATE_START, PERIOD_START
@@ -376,3 +376,18 @@ def test_empty_and_hostile_models_do_not_break_the_sentences():
     for item in r.items():  # a brace in a name is text, never a slot
         check_sentence(item, r.currency)
     assert "<b>" not in r._repr_html_() and "<img" not in r._repr_html_()
+
+
+@pytest.mark.parametrize(
+    "kwargs, meant",
+    [
+        ({"kinds": ["vanity_leader"]}, "vanity_leaders"),
+        ({"vanity": "CTR"}, "ctr"),
+        ({"vanity": "cost_per_leads"}, "cost_per_lead"),
+    ],
+)
+def test_a_mistyped_findings_option_is_an_option_error_that_says_what_was_meant(kwargs, meant):
+    from analysis_fixtures import tiny_model
+
+    with pytest.raises(OptionError, match=re.escape(f"did you mean {meant!r}?")):
+        findings(tiny_model(), **kwargs)

@@ -1,5 +1,6 @@
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -7,7 +8,7 @@ from analysis_fixtures import tiny_model
 
 from kpikit.analysis import funnel, segment_table
 from kpikit.analysis.funnel import cohorts, stage_times
-from kpikit.errors import KpikitError
+from kpikit.errors import KpikitError, OptionError
 
 
 def test_funnel_counts_and_rates_by_hand():
@@ -138,3 +139,12 @@ def test_cohort_rate_is_not_measured_when_the_real_outcome_is_won_and_deals_name
     assert coh[["won", "rate", "rate_low", "rate_high"]].isna().all().all()
     # no "not mature: leads take up to – days" claim about an outcome the data cannot follow
     assert not any("not mature" in n for n in funnel(m).notes)
+
+
+@pytest.mark.parametrize(
+    "kwargs, meant",
+    [({"period": "mnth"}, "month"), ({"period": "Weeks"}, "week"), ({"by": "campain"}, "campaign")],
+)
+def test_a_mistyped_segment_option_is_an_option_error_that_says_what_was_meant(kwargs, meant):
+    with pytest.raises(OptionError, match=re.escape(f"did you mean {meant!r}?")):
+        segment_table(tiny_model(), **kwargs)

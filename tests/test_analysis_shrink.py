@@ -7,6 +7,8 @@ rule is held as a property over many random segment tables (hypothesis is not a 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,6 +23,7 @@ from kpikit.analysis.shrink import (
     shrink_rates,
 )
 from kpikit.analysis.stats import MIN_OUTCOMES
+from kpikit.errors import OptionError
 
 LEVELS = ["platform", "campaign", "ad_group"]
 
@@ -170,3 +173,11 @@ def test_property_through_vanity_vs_value_on_random_models():
         top = f[f["flag"] == "bottom by vanity, top by value"]
         assert (top["won"] >= MIN_OUTCOMES).all()
         assert (f.loc[f["cost"] <= 0, "flag"] == "").all()
+
+
+@pytest.mark.parametrize("family, meant", [("gamma_poisson", "gamma-poisson"), ("Beta-Binomial", "beta-binomial")])
+def test_a_mistyped_family_is_an_option_error_that_says_what_was_meant(family, meant):
+    with pytest.raises(OptionError, match=re.escape(f"did you mean {meant!r}?")):
+        shrink_rates([1], [2], family=family)
+    with pytest.raises(ValueError, match=re.escape(f"did you mean {meant!r}?")):  # still a ValueError
+        prob_greater(1, 2, 1, 2, family)

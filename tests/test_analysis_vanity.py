@@ -1,4 +1,5 @@
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -6,7 +7,7 @@ from analysis_fixtures import XSS, tiny_model
 
 from kpikit.analysis import VANITY_KPIS, vanity_vs_value
 from kpikit.analysis.vanity import column_traps
-from kpikit.errors import KpikitError
+from kpikit.errors import KpikitError, OptionError
 
 
 def test_ranks_tau_and_no_flags_on_tiny():
@@ -99,3 +100,13 @@ def test_vanity_vs_value_uses_the_shared_agreement_rule():
     assert again.tau == r.kendall_tau
     assert again.vanity_rank.tolist() == pytest.approx(f["vanity_rank"].tolist(), nan_ok=True)
     assert again.value_rank.tolist() == pytest.approx(f["value_rank"].tolist(), nan_ok=True)
+
+
+@pytest.mark.parametrize(
+    "kwargs, meant",
+    [({"vanity": "CPC"}, "cpc"), ({"vanity": "cost_per_leads"}, "cost_per_lead"), ({"outcome": "pipline"}, "pipeline"),
+     ({"by": "platfrom"}, "platform")],
+)  # fmt: skip
+def test_a_mistyped_vanity_option_is_an_option_error_that_says_what_was_meant(kwargs, meant):
+    with pytest.raises(OptionError, match=re.escape(f"did you mean {meant!r}?")):
+        vanity_vs_value(tiny_model(), **kwargs)

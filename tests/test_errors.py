@@ -8,6 +8,7 @@ from kpikit.errors import (
     CurrencyError,
     DataError,
     KpikitError,
+    OptionError,
     Problem,
     ReportError,
     UnknownFormatError,
@@ -56,3 +57,22 @@ def test_validation_error_lists_every_problem():
 
 def test_problem_without_location():
     assert str(Problem("empty file", fix="export again")) == "empty file. Fix: export again"
+
+
+@pytest.mark.parametrize(
+    "value, allowed, meant",
+    [
+        ("u-shaped", ["first", "last", "u_shaped"], "u_shaped"),  # a near spelling
+        ("Linear", ["linear", "markov"], "linear"),  # another case
+        ("fortnight", ["D", "W", "M"], None),  # nothing close: no guess
+    ],
+)
+def test_option_error_lists_the_allowed_values_and_names_the_near_miss(value, allowed, meant):
+    err = OptionError("models", value, allowed, what="attribution model", fix="see the model table")
+    assert isinstance(err, KpikitError) and isinstance(err, ValueError)
+    assert kpikit.OptionError is OptionError
+    assert err.allowed == tuple(allowed) and err.suggestion == meant
+    text = str(err)
+    assert f"unknown attribution model (expected one of {allowed}, found {value!r})" in text
+    assert ("did you mean" in text) is (meant is not None)
+    assert text.endswith("see the model table")

@@ -20,6 +20,7 @@ from test_explore_fixture import make_model
 from kpikit import explore
 from kpikit.core.fmt import fmt
 from kpikit.core.result import json_safe
+from kpikit.errors import OptionError
 from kpikit.explore import scenarios as sc
 from kpikit.explore.precompute import Cube, parse_window, precompute
 
@@ -445,3 +446,22 @@ def test_explorers_show_escaped_untrusted_names(model, cube):
     o = explore.outcome_switch(model.replace(spend=spend))
     assert evil not in o.readout.value
     assert "&lt;img src=x onerror=alert(1)&gt;" in o.readout.value
+
+
+_CREDITS = pd.DataFrame({"model": ["linear", "markov"], "channel": ["email"] * 2, "conversions": [1.0] * 2,
+                         "revenue": [0.0] * 2, "share": [1.0] * 2})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "call, meant",
+    [
+        (lambda cube: sc.outcome_ranking(cube, "opportunites"), "opportunity"),
+        (lambda cube: sc.outcome_ranking(cube, "lead", vanity="CTR"), "ctr"),
+        (lambda cube: sc.fit_response_curves(cube, "lead", by="platfrom"), "platform"),
+        (lambda cube: sc.incentive_scenario(cube, kpi="click"), "clicks"),
+        (lambda cube: sc.attribution_scenario(_CREDITS, _CREDITS[["channel"]].assign(cost=1.0), "Linear"), "linear"),
+    ],
+)
+def test_a_mistyped_scenario_option_is_an_option_error_that_says_what_was_meant(cube, call, meant):
+    with pytest.raises(OptionError, match=re.escape(f"did you mean {meant!r}?")):
+        call(cube)

@@ -6,12 +6,14 @@ import csv
 import io
 import json
 import math
+import re
 
 import pandas as pd
 import pytest
 
 import kpikit
 from kpikit import KpikitError, training
+from kpikit.errors import OptionError
 from kpikit.training import EXERCISES, MODULES, check
 
 SEEDS = (0, 1, 2, 3, 4)
@@ -244,3 +246,15 @@ def test_a_mistaken_answer_is_never_within_a_rounding_of_the_right_one(ex_id):
             if wrong is None or (ex_id, mistake.key) in _CLOSE_BY_CHANCE:
                 continue
             assert abs(float(wrong) - expected) >= 3 * ex.tolerance(expected), (ex_id, mistake.key, seed)
+
+
+@pytest.mark.parametrize(
+    "call, meant",
+    [
+        (lambda: check("m1.cost_per_lik", 1.0), "m1.cost_per_like"),
+        (lambda: EXERCISES["m1.cost_per_like"].mistake("link_click"), "link_clicks"),
+    ],
+)
+def test_a_mistyped_training_option_is_an_option_error_that_says_what_was_meant(call, meant):
+    with pytest.raises(OptionError, match=re.escape(f"did you mean {meant!r}?")):
+        call()

@@ -7,6 +7,7 @@ Facilitator build (worked answers) -> every check passes; trainee build (as ship
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -132,3 +133,11 @@ def test_trainee_build_as_shipped_gives_guidance_without_crashing(builds, tmp_pa
     (summary,) = _outputs(nb, PROGRESS)
     assert summary["passed"] == 0
     assert {e["status"] for e in summary["exercises"]} == {"blank"}
+
+
+@pytest.mark.parametrize("name, meant", [("Trainee", "trainee"), ("facilitater", "facilitator")])
+def test_a_mistyped_variant_is_an_option_error_that_says_what_was_meant(name, meant):
+    from kpikit.errors import OptionError
+
+    with pytest.raises(OptionError, match=re.escape(f"did you mean {meant!r}?")):
+        variant(nbformat.v4.new_notebook(), name)

@@ -121,14 +121,12 @@ def kpi_alignment(model, period: str = "W", *, kpis: dict[str, str] | None = Non
     roles = dict(kpis or getattr(config, "kpis", None) or {})
     if not roles:
         roles = {"campaign_manager": "ctr", "head_of_digital": "clicks", "cmo": "pipeline"}
-    from kpikit.errors import KpikitError
+    from kpikit.errors import OptionError
 
     bad = [k for k in roles.values() if k not in ALIGNMENT_KPIS]
     if bad:
-        raise KpikitError(
-            "a role's KPI is not one kpikit can compute", column="kpis", found=repr(bad[0]),
-            expected=f"one of {list(ALIGNMENT_KPIS)}", fix="fix the kpis section of the client config",
-        )  # fmt: skip
+        raise OptionError("kpis", bad[0], ALIGNMENT_KPIS, what="KPI for a role (not one kpikit can compute)",
+                          fix="fix the kpis section of the client config")  # fmt: skip
     table = segment_table(model, by="period", period=period)
     costs = cost_table(table, p.real_outcome)
     outcome = p.real_outcome

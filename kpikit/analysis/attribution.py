@@ -54,7 +54,7 @@ from kpikit.analysis.stats import MIN_MARKOV_CONVERSIONS
 from kpikit.core.measures import STAGES
 from kpikit.core.names import NOT_SET
 from kpikit.core.result import Result, json_safe, records
-from kpikit.errors import KpikitError
+from kpikit.errors import KpikitError, OptionError
 
 __all__ = [
     "ATTRIBUTION_MODELS",
@@ -176,8 +176,7 @@ def build_paths(model, outcome: str | None = None) -> Paths:
     p = prepare(model)
     outcome = outcome or (p.real_outcome if p.real_outcome in STAGES else "won")
     if outcome not in STAGES:
-        raise KpikitError("attribution needs a contact stage", column="outcome", found=repr(outcome),
-                          expected=f"one of {list(STAGES)}")  # fmt: skip
+        raise OptionError("outcome", outcome, STAGES, what="contact stage; attribution needs one")
     c = p.contacts
     tp = model.touchpoints
     n_c = len(c)
@@ -530,10 +529,7 @@ def attribution(model, models=None, half_life_days: float = 7.0, *, outcome: str
     names = list(ATTRIBUTION_MODELS) if models is None else [models] if isinstance(models, str) else list(models)
     bad = [m for m in names if m not in ATTRIBUTION_MODELS]
     if bad:
-        raise KpikitError(
-            "unknown attribution model", column="models", expected=f"one of {list(ATTRIBUTION_MODELS)}",
-            found=repr(bad[0]),
-        )  # fmt: skip
+        raise OptionError("models", bad[0], ATTRIBUTION_MODELS, what="attribution model")
     p = prepare(model)
     paths = build_paths(model, outcome)
     channels = [*paths.channels, NO_TOUCH]

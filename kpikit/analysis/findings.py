@@ -1068,17 +1068,15 @@ def findings(
     -------
     FindingsResult
     """
-    from kpikit.errors import KpikitError
+    from kpikit.errors import OptionError
 
     names = list(DETECTORS) if kinds is None else list(kinds)
     bad = [k for k in names if k not in DETECTORS]
     if bad:
-        raise KpikitError(
-            "unknown finding kind", column="kinds", expected=f"one of {list(DETECTORS)}", found=repr(bad[0])
-        )
+        raise OptionError("kinds", bad[0], DETECTORS, what="finding kind")
     if vanity not in MEASURES or MEASURES[vanity].kind not in ("rate", "money"):
-        raise KpikitError("vanity must be a rate or a cost per unit", column="vanity", found=repr(vanity),
-                          expected="ctr, cpc, cpm, cost_per_engagement or cost_per_lead")  # fmt: skip
+        raise OptionError("vanity", vanity, ("ctr", "cpc", "cpm", "cost_per_engagement", "cost_per_lead"),
+                          what="vanity KPI; it must be a rate or a cost per unit")  # fmt: skip
     ctx = _Context(model, vanity, min_probability)
     found: list[Finding] = []
     seen: set[tuple[str, str | None, str]] = set()

@@ -31,7 +31,7 @@ from kpikit.analysis._prepare import Prepared, prepare
 from kpikit.analysis.joins import normalise_names
 from kpikit.core.measures import STAGES
 from kpikit.core.names import NOT_SET
-from kpikit.errors import KpikitError
+from kpikit.errors import KpikitError, OptionError
 
 __all__ = ["segment_table", "SEGMENT_MEASURES", "PERIODS", "resolve_by"]
 
@@ -63,13 +63,8 @@ def _freq(period: str | None) -> str | None:
         return None
     f = _ALIASES.get(str(period), str(period)).upper()
     if f not in PERIODS:
-        raise KpikitError(
-            "unknown period",
-            column="period",
-            expected=f"one of {list(PERIODS)}",
-            found=repr(period),
-            fix="use 'W' for weeks or 'M' for months",
-        )
+        # The aliases are accepted too, so a near miss of "month" is suggested as such.
+        raise OptionError("period", period, [*PERIODS, *_ALIASES], fix="use 'W' for weeks or 'M' for months")
     return f
 
 
@@ -91,13 +86,10 @@ def resolve_by(model, by, period=None) -> tuple[tuple[str, ...], str | None]:
         known |= {c for c in t.columns if isinstance(c, str) and c.startswith("dim_")}
     bad = [d for d in dims if d not in known]
     if bad:
-        raise KpikitError(
-            "cannot segment by this column",
-            column=str(bad[0]),
-            expected=f"one of {sorted(known)}",
-            found=repr(bad[0]),
+        raise OptionError(
+            "by", bad[0], sorted(known), what="dimension; cannot segment by it",
             fix="pick a listed dimension, or map a dim_<name> column in the column map",
-        )
+        )  # fmt: skip
     if len(set(dims)) != len(dims):
         raise KpikitError("a dimension is listed twice", column="by", found=repr(dims), fix="list each once")
     return tuple(dims), freq

@@ -49,6 +49,7 @@ from scipy.special import betaincc, betaincinv, betaln, gammaincc, gammaincinv, 
 
 from kpikit.analysis.stats import MIN_OUTCOMES
 from kpikit.core.measures import safe_divide
+from kpikit.errors import OptionError
 
 __all__ = [
     "FAMILIES",
@@ -171,7 +172,7 @@ def _family(name: str) -> Family:
     try:
         return FAMILIES[name]
     except KeyError:
-        raise ValueError(f"unknown family {name!r}; allowed families are {sorted(FAMILIES)}") from None
+        raise OptionError("family", name, sorted(FAMILIES)) from None
 
 
 def _fit_strength(fam: Family, k: np.ndarray, n: np.ndarray, prior_for: Callable, centre: float) -> float:
@@ -488,7 +489,7 @@ def prob_greater(a1, b1, a2, b2, family: str = "gamma-poisson") -> float:
 
         val, _ = quad(lambda x: stats.beta.pdf(x, a1, b1) * stats.beta.cdf(x, a2, b2), 0.0, 1.0, limit=200)
         return float(min(max(val, 0.0), 1.0))
-    raise ValueError(f"unknown family {family!r}; allowed families are {sorted(FAMILIES)}")
+    raise OptionError("family", family, sorted(FAMILIES))
 
 
 def told_apart(probability: float, min_probability: float = MIN_PROBABILITY) -> bool:

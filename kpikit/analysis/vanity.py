@@ -41,7 +41,7 @@ from kpikit.analysis.shrink import honest_flags
 from kpikit.analysis.stats import MIN_OUTCOMES, safe_divide
 from kpikit.core.measures import MEASURES, Measure
 from kpikit.core.result import Result, json_safe, records
-from kpikit.errors import KpikitError
+from kpikit.errors import OptionError
 
 __all__ = [
     "VANITY_KPIS",
@@ -372,14 +372,12 @@ def vanity_vs_value(model, by="campaign", vanity: str = "ctr", outcome: str | No
     -1.0
     """
     if vanity not in VANITY_KPIS:
-        raise KpikitError(
-            "unknown vanity KPI", column="vanity", expected=f"one of {list(VANITY_KPIS)}", found=repr(vanity)
-        )
+        raise OptionError("vanity", vanity, VANITY_KPIS, what="vanity KPI")
     p = prepare(model)
     outcome = outcome or p.real_outcome
     allowed = [*OUTCOMES, "pipeline", "revenue"]
     if outcome not in allowed:
-        raise KpikitError("unknown outcome", column="outcome", expected=f"one of {allowed}", found=repr(outcome))
+        raise OptionError("outcome", outcome, allowed)
     table = segment_table(model, by=by)
     dims = [c for c in table.columns if c not in SEGMENT_MEASURES]
     costs = cost_table(table, outcome if outcome in OUTCOMES else p.real_outcome)

@@ -52,7 +52,7 @@ from kpikit.analysis.response import BAND, ResponseCurve
 from kpikit.analysis.vanity import VANITY_KPIS, kpi_ladder, rank_agreement, rank_values
 from kpikit.core.measures import MEASURES, REAL_OUTCOMES, safe_divide
 from kpikit.core.result import Result
-from kpikit.errors import KpikitError
+from kpikit.errors import OptionError
 from kpikit.explore.precompute import VALUE_COLUMNS, Cube
 
 __all__ = [
@@ -123,7 +123,7 @@ def _ratio(a: float, b: float) -> float:
 
 def _check_outcome(outcome: str) -> None:
     if outcome not in REAL_OUTCOMES:
-        raise KpikitError(f"unknown outcome {outcome!r}", expected=f"one of {list(REAL_OUTCOMES)}", found=repr(outcome))
+        raise OptionError("outcome", outcome, REAL_OUTCOMES)
 
 
 def summarise(totals: Mapping[str, float], keys: Iterable[str]) -> dict[str, float]:
@@ -312,7 +312,7 @@ def fit_response_curves(
     outcome = outcome or cube.real_outcome
     _check_outcome(outcome)
     if by not in ("platform", "campaign"):
-        raise KpikitError("budget curves are fitted per platform or per campaign", found=repr(by), fix="by='campaign'")
+        raise OptionError("by", by, ("platform", "campaign"), what="level for budget curves", fix="by='campaign'")
     return response.fit_response_curves(cube.paid, outcome, by=by, n_boot=n_boot, seed=seed)
 
 
@@ -495,7 +495,7 @@ def outcome_ranking(cube: Cube, outcome: str | None = None, vanity: str = "ctr",
     outcome = outcome or cube.real_outcome
     _check_outcome(outcome)
     if vanity not in VANITY_KPIS:
-        raise KpikitError(f"unknown vanity KPI {vanity!r}", expected=f"one of {list(VANITY_KPIS)}", found=repr(vanity))
+        raise OptionError("vanity", vanity, VANITY_KPIS, what="vanity KPI")
 
     def arrays():
         g = cube.campaign_totals() if by == "campaign" else cube.totals(by, facts=cube.paid)
@@ -645,12 +645,10 @@ def incentive_scenario(
     ['baseline', 'gaming', 'relevance']
     """
     if kpi not in ROLE_KPIS:
-        raise KpikitError(
-            f"the incentive simulator cannot game {kpi!r}",
-            expected=f"one of {list(ROLE_KPIS)}",
-            found=repr(kpi),
+        raise OptionError(
+            "kpi", kpi, ROLE_KPIS, what="KPI for the incentive simulator (it games click-based KPIs only)",
             fix="pick a click-based KPI; outcome KPIs are aligned with the business already",
-        )
+        )  # fmt: skip
     outcome = outcome or cube.real_outcome
     metric = MEASURES[kpi]
     arr = cube.audience_arrays()
@@ -843,11 +841,7 @@ def attribution_scenario(
     {'paid_search': 100.0, 'email': nan}
     """
     if model_name not in set(credits["model"]):
-        raise KpikitError(
-            f"unknown attribution model {model_name!r}",
-            expected=f"one of {list(dict.fromkeys(credits['model']))}",
-            found=repr(model_name),
-        )
+        raise OptionError("model_name", model_name, dict.fromkeys(credits["model"]), what="attribution model")
     sel = credits[credits["model"] == model_name]
     ch = sel[["channel", "conversions", "share", "revenue"]].merge(costs, on="channel", how="left")
     ch["cost"] = ch["cost"].fillna(0.0)

@@ -52,7 +52,7 @@ import pandas as pd
 
 from kpikit.config import ClientConfig, read_yaml_mapping
 from kpikit.core.paths import client_template
-from kpikit.errors import CurrencyError, KpikitError, Problem
+from kpikit.errors import CurrencyError, KpikitError, OptionError, Problem
 from kpikit.ingest.client import _as_config, _named, _target_accounts, inspect_client, load_client
 from kpikit.ingest.report import FileReport, LoadReport
 
@@ -120,7 +120,7 @@ CHECKS: dict[str, Check] = {}
 def register_check(check: Check) -> Check:
     """Add ``check`` to :data:`CHECKS` (run in registration order)."""
     if check.level not in _LEVELS:
-        raise ValueError(f"check level must be one of {list(_LEVELS)}, got {check.level!r}")
+        raise OptionError("level", check.level, _LEVELS, what=f"level for check {check.name!r}")
     CHECKS[check.name] = check
     return check
 

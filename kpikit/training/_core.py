@@ -31,7 +31,7 @@ import pandas as pd
 
 from kpikit.core.fmt import fmt
 from kpikit.core.measures import KINDS
-from kpikit.errors import KpikitError
+from kpikit.errors import KpikitError, OptionError
 
 __all__ = [
     "Mistake",
@@ -120,11 +120,7 @@ class Exercise:
 
     def __post_init__(self) -> None:
         if self.answer_kind not in KINDS:
-            raise KpikitError(
-                f"exercise {self.id!r}: unknown answer_kind",
-                expected=f"one of {list(KINDS)}",
-                found=repr(self.answer_kind),
-            )
+            raise OptionError("answer_kind", self.answer_kind, KINDS, what=f"answer_kind for exercise {self.id!r}")
 
     @property
     def module(self) -> str:
@@ -148,11 +144,7 @@ class Exercise:
         for m in self.mistakes:
             if m.key == key:
                 return m
-        raise KpikitError(
-            f"exercise {self.id!r} lists no mistake {key!r}",
-            expected=f"one of {[m.key for m in self.mistakes]}",
-            found=repr(key),
-        )
+        raise OptionError("key", key, [m.key for m in self.mistakes], what=f"mistake for exercise {self.id!r}")
 
     def tolerance(self, expected: float) -> float:
         return max(self.abs, self.rel * abs(expected))
@@ -168,12 +160,10 @@ class _Registry(Mapping[str, Exercise]):
         try:
             return self._items[key]
         except KeyError:
-            raise KpikitError(
-                "unknown exercise id",
-                expected=f"one of {list(self._items)}",
-                found=repr(key),
+            raise OptionError(
+                "exercise", key, self._items, what="exercise id",
                 fix="copy the id from the exercise's heading, e.g. 'm1.cost_per_like'",
-            ) from None
+            ) from None  # fmt: skip
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)

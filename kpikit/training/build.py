@@ -36,7 +36,7 @@ from pathlib import Path
 import nbformat
 
 from kpikit.core.paths import training_dir
-from kpikit.errors import KpikitError
+from kpikit.errors import KpikitError, OptionError
 
 __all__ = ["VARIANTS", "SOURCE_DIR", "variant", "build", "main", "check_sources"]
 
@@ -53,7 +53,7 @@ def variant(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor  # slow import
 
     if name not in VARIANTS:
-        raise KpikitError("unknown variant", expected=f"one of {sorted(VARIANTS)}", found=repr(name))
+        raise OptionError("variant", name, sorted(VARIANTS))
     out = copy.deepcopy(nb)
     remove = TagRemovePreprocessor(remove_cell_tags=set(VARIANTS[name]), enabled=True)
     out, _ = remove.preprocess(out, {})
