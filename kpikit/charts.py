@@ -121,6 +121,13 @@ def _words(values: pd.Series) -> pd.Series:
     return values.map(lambda v: v if v is None or (isinstance(v, float) and math.isnan(v)) else label(str(v)))
 
 
+def _segment_words(data: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """Platform ids as the platforms spell them (``Google Ads``); campaigns and the rest are the client's own names."""
+    if by == "platform" and by in data.columns:
+        data[by] = _words(data[by])
+    return data
+
+
 def _title(name: str, currency: str = "") -> str:
     """An axis title: the measure's words, with the currency for money."""
     words = label(name)
@@ -161,6 +168,7 @@ def funnel_chart(frame: pd.DataFrame, by: str | None = None) -> alt.Chart:
     if by and data[by].nunique() > 6:
         keep = frame.groupby(by)["count"].max().sort_values(ascending=False).head(6).index
         data = data[data[by].isin(keep)]
+    data = _segment_words(data, by)
     data["stage"] = _words(data["stage"])
     order = list(dict.fromkeys(_words(frame["stage"]).tolist()))
     # symlog crowds its default ticks at the top end: label powers of ten only, every other one when many.
@@ -207,6 +215,7 @@ def cost_chart(
     data = _top(data, by, "cost")
     data = _clean(data, [by, "cost", "cost_per_real_outcome", "cost_per_real_outcome_low",
                          "cost_per_real_outcome_high", "real_outcome", "ctr", "status"])  # fmt: skip
+    data = _segment_words(data, by)
     measure = f"cost_per_{real_outcome}"
     y = alt.Y(f"{by}:N", sort=alt.EncodingSortField("cost", order="descending"), title=None)
     bars = (
@@ -278,6 +287,7 @@ def vanity_chart(frame: pd.DataFrame, by: str = "campaign", vanity: str = "ctr",
     if by not in data.columns:
         data[by] = "all"
     data = _clean(data, [by, vanity, value_col, "vanity_rank", "value_rank", "flag", "cost", "small_sample"])
+    data = _segment_words(data, by)
     data["flag"] = data.get("flag", pd.Series("", index=data.index)).fillna("").replace("", "no conflict")
     drawn = data[data[vanity].notna() & data[value_col].notna()] if value_col else data.iloc[0:0]
     measure = MEASURES.get(value_col or "")

@@ -150,3 +150,14 @@ def test_money_axes_name_the_currency_and_vocabulary_reads_in_words(model):
         svg = charts.to_svg(chart)
         texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
         assert texts and not [t for t in texts if re.search(r"\b[a-z]+_[a-z_]+\b", t)], texts
+
+
+def test_models_and_platforms_read_as_the_registry_words_them(model):
+    spec = attribution(model).chart().to_dict()
+    drawn = {row["model"] for data in spec["datasets"].values() for row in data} if "datasets" in spec else set()
+    drawn |= {row["model"] for row in spec.get("data", {}).get("values", [])}
+    assert {"First touch", "Last touch", "U-shaped", "Data-driven (Markov)"} <= drawn
+    costs = cost_per_outcome(model, by="platform")
+    svg = charts.to_svg(charts.cost_chart(costs.frame, by="platform", real_outcome=costs.real_outcome))
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert {"Google Ads", "LinkedIn", "Meta"} & set(texts) and not {"google_ads", "linkedin", "meta"} & set(texts)

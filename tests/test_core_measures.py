@@ -60,3 +60,21 @@ def test_labels_are_words_never_identifiers():
     assert label("cost_per_key_account") == "cost per key account engaged"
     assert label("dim_job_function") == "job function"
     assert label("step_rate") == "step rate"
+
+
+def test_every_attribution_model_and_platform_has_its_client_words():
+    from kpikit.analysis import ATTRIBUTION_MODELS
+    from kpikit.core.measures import MODEL_WORDS, PLATFORM_WORDS
+    from kpikit.ingest.formats.base import FORMATS
+
+    assert set(MODEL_WORDS) == set(ATTRIBUTION_MODELS)
+    platforms = {f.constants["platform"] for f in FORMATS.values() if "platform" in f.constants}
+    assert platforms <= set(PLATFORM_WORDS) and {"hubspot", "salesforce"} <= set(PLATFORM_WORDS)
+    assert not set(PLATFORM_WORDS) & set(MEASURES) and not set(MODEL_WORDS) & set(MEASURES)
+    assert [label(m) for m in ("first", "last", "u_shaped", "markov")] == [
+        "First touch", "Last touch", "U-shaped", "Data-driven (Markov)"
+    ]  # fmt: skip
+    assert [label(p) for p in ("google_ads", "linkedin", "meta", "hubspot", "salesforce")] == [
+        "Google Ads", "LinkedIn", "Meta", "HubSpot", "Salesforce"
+    ]  # fmt: skip
+    assert label("tiktok_ads") == "tiktok ads"  # a platform a column map names and the registry does not

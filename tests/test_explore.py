@@ -291,6 +291,16 @@ def test_attribution_switch_shows_the_engines_credit(model):
     assert a.costs["cost"].sum() == pytest.approx(model.spend["cost"].sum())  # every cost lands in a channel
 
 
+def test_the_room_reads_models_and_platforms_in_the_registry_words(model):
+    a = explore.attribution_switch(model)
+    assert list(a.controls["model"].options)[:2] == [("First touch", "first"), ("Last touch", "last")]
+    assert a.controls["model"].value == "first"  # the value stays the engine's id
+    assert a.summary().startswith("Under the First touch model")
+    b = explore.budget_shift(model, n_boot=20)
+    assert b.controls["spend:google_ads"].description == "Google Ads"  # the key stays the engine's id
+    assert ">LinkedIn<" in b.readout.value and ">linkedin<" not in b.readout.value  # ids stay in data-metric
+
+
 # --------------------------------------------------------------------------- incentive
 
 

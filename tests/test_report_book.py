@@ -309,3 +309,10 @@ def test_workbook_default_client_exists():
     default = papermill.inspect_notebook(str(WORKBOOK))["client_config"]["default"].strip('"')
     assert (WORKBOOK.parent / default).resolve().is_file()
     assert Path(WORKBOOK).is_file()
+
+
+def test_attribution_models_head_the_table_in_the_registry_words(book):
+    from kpikit.core.measures import MODEL_WORDS
+
+    head = parse(book.section("attribution")._repr_html_()).tables[0][0]
+    assert head[0] == "channel" and head[1:] == [MODEL_WORDS[m] for m in book.result("attribution").models]

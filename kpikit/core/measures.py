@@ -17,6 +17,8 @@ Examples
 300.0
 >>> label("ctr"), label("won"), label("won", plural=False), label("dim_age")
 ('CTR', 'won deals', 'won deal', 'age')
+>>> label("u_shaped"), label("google_ads"), label("linkedin")
+('U-shaped', 'Google Ads', 'LinkedIn')
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ __all__ = [
     "OUTCOMES",
     "REAL_OUTCOMES",
     "VANITY",
+    "MODEL_WORDS",
+    "PLATFORM_WORDS",
     "KINDS",
     "kind_of",
     "label",
@@ -198,6 +202,28 @@ MEASURES: dict[str, Measure] = _measures()
 #: The vanity KPIs, in the order pickers list them.
 VANITY: tuple[str, ...] = tuple(m.name for m in MEASURES.values() if m.vanity)
 
+#: Attribution models as a client reads them (keys: :data:`kpikit.analysis.ATTRIBUTION_MODELS`).
+MODEL_WORDS: dict[str, str] = {
+    "first": "First touch",
+    "last": "Last touch",
+    "linear": "Linear",
+    "time_decay": "Time decay",
+    "u_shaped": "U-shaped",
+    "w_shaped": "W-shaped",
+    "full_path": "Full path",
+    "markov": "Data-driven (Markov)",
+}
+#: Ad platforms and CRMs as each spells its own name (keys: the model's ``platform`` values and sources).
+PLATFORM_WORDS: dict[str, str] = {
+    "google_ads": "Google Ads",
+    "linkedin": "LinkedIn",
+    "meta": "Meta",
+    "hubspot": "HubSpot",
+    "salesforce": "Salesforce",
+}
+# Names the measures do not cover but the client reads as words (model and platform ids).
+_WORDS: dict[str, str] = {**MODEL_WORDS, **PLATFORM_WORDS}
+
 # Column-name suffixes and prefixes whose kind follows from the measure they qualify.
 _RATE_WORDS = ("rate", "share", "ctr")
 _MONEY_WORDS = ("cpc", "cpm", "cac", "pipeline", "revenue", "spend", "amount")
@@ -233,8 +259,9 @@ def kind_of(column: str, value: float | None = None) -> str | None:
 
 
 def label(column: str, *, plural: bool = True) -> str:
-    """Words for a measure or segment column, for headers and sentences.
+    """Words for a measure, an attribution model, a platform or a segment column, for headers and sentences.
 
+    Models and platforms read as :data:`MODEL_WORDS` and :data:`PLATFORM_WORDS` spell them;
     ``dim_<x>`` segmentations print as ``x``; an unknown name is returned with its
     underscores as spaces (never as a snake_case identifier).
     """
@@ -242,6 +269,8 @@ def label(column: str, *, plural: bool = True) -> str:
     if name in MEASURES:
         m = MEASURES[name]
         return m.label if plural else m.singular
+    if name in _WORDS:
+        return _WORDS[name]
     if name.startswith("dim_"):
         name = name[4:]
     return name.replace("_", " ")

@@ -11,7 +11,7 @@ from typing import Any
 import ipywidgets as w
 
 from kpikit.core.fmt import fmt
-from kpikit.core.measures import MEASURES
+from kpikit.core.measures import MEASURES, label
 from kpikit.explore import charts as ch
 from kpikit.explore import scenarios as sc
 from kpikit.explore._base import Explorer, Figure, readout_table
@@ -42,7 +42,8 @@ class AttributionExplorer(Explorer):
 
     def _controls(self):
         models = list(dict.fromkeys(self.credits["model"]))
-        return {"model": w.ToggleButtons(options=models, value=models[0] if models else None, description="model")}
+        options = [(label(m), m) for m in models]  # the room reads "First touch", the engine keeps "first"
+        return {"model": w.ToggleButtons(options=options, value=models[0] if models else None, description="model")}
 
     def compute(self, model=None):
         if model not in self.tables:
@@ -73,7 +74,15 @@ class AttributionExplorer(Explorer):
         return list(self.engine_notes)
 
     def _charts(self, r: sc.AttributionSwitchResult):
-        return {"channels": (ch.attribution_chart, (r.channels[["channel", "share", "conversions"]],), (r.model_name,))}
+        return {
+            "channels": (
+                ch.attribution_chart,
+                (r.channels[["channel", "share", "conversions"]],),
+                (label(r.model_name),),
+            )
+        }
 
     def summary(self) -> str:
-        return f"Under the {self.result.model_name} model, {self.result.numbers['top_channel']} gets most credit."
+        return (
+            f"Under the {label(self.result.model_name)} model, {self.result.numbers['top_channel']} gets most credit."
+        )

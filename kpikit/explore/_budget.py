@@ -15,7 +15,7 @@ import pandas as pd
 
 from kpikit.analysis.response import BAND, ResponseCurve
 from kpikit.core.fmt import fmt
-from kpikit.core.measures import MEASURES, REAL_OUTCOMES
+from kpikit.core.measures import MEASURES, REAL_OUTCOMES, label
 from kpikit.explore import charts as ch
 from kpikit.explore import scenarios as sc
 from kpikit.explore._base import Explorer, Figure, outcome_options, readout_table, slider
@@ -46,6 +46,10 @@ class BudgetExplorer(Explorer):
             self._curves[outcome] = sc.fit_response_curves(self.cube, outcome, by=self.by, n_boot=self._n_boot)
         return self._curves[outcome]
 
+    def _shown(self, name: str) -> str:
+        """A curve's name on screen: platforms as they spell themselves, campaigns as they are."""
+        return label(name) if self.by == "platform" else name
+
     def _controls(self):
         out = self.cube.real_outcome
         controls: dict[str, w.ValueWidget] = {
@@ -55,7 +59,7 @@ class BudgetExplorer(Explorer):
             top = max(c.max_observed * 3.0, 1.0)
             controls[f"spend:{p}"] = slider(
                 w.FloatSlider,
-                p,
+                self._shown(p),
                 min=0.0,
                 max=round(top, 0),
                 step=max(round(top / 300.0, 0), 1.0),
@@ -77,7 +81,7 @@ class BudgetExplorer(Explorer):
 
         rows = [
             [
-                rec["platform"],
+                self._shown(rec["platform"]),
                 Figure(fmt(rec["spend_now"], "money", cur), f"spend:{rec['platform']}", "now"),
                 Figure(fmt(rec["spend_scenario"], "money", cur), f"spend:{rec['platform']}", "scenario"),
                 Figure(fmt(rec["outcome_now"], "number"), f"outcome:{rec['platform']}", "now"),
@@ -107,8 +111,8 @@ class BudgetExplorer(Explorer):
                 "",
             ]
         )
-        label = MEASURES[r.outcome].label
-        head = ["weekly", "spend now", "spend scenario", f"{label} now", f"{label} scenario", "90% band"]
+        words = MEASURES[r.outcome].label
+        head = ["weekly", "spend now", "spend scenario", f"{words} now", f"{words} scenario", "90% band"]
         return readout_table(head, rows, bold=(len(rows) - 2,))
 
     def _warnings(self, r):
@@ -124,7 +128,7 @@ class BudgetExplorer(Explorer):
                 parts.append(
                     pd.DataFrame(
                         {
-                            "platform": p,
+                            "platform": self._shown(p),
                             "spend": xs,
                             "mean": c.predict(xs),
                             "low": np.quantile(d, BAND[0], axis=0),
@@ -140,7 +144,7 @@ class BudgetExplorer(Explorer):
         if key not in self._grids:
             self._grids[key] = pd.concat(
                 [
-                    c.weeks.assign(platform=p)[["platform", "cost", "outcome"]]
+                    c.weeks.assign(platform=self._shown(p))[["platform", "cost", "outcome"]]
                     for p, c in self.curves(r.outcome).items()
                 ],
                 ignore_index=True,
@@ -148,14 +152,13 @@ class BudgetExplorer(Explorer):
         observed = self._grids[key]
         scen = pd.DataFrame(
             {
-                "platform": [x["platform"] for x in r.rows],
+                "platform": [self._shown(x["platform"]) for x in r.rows],
                 "spend": [x["spend_scenario"] for x in r.rows],
                 "outcome": [x["outcome_scenario"] for x in r.rows],
                 "range": [x["range"] for x in r.rows],
             }
         )
-        label = MEASURES[r.outcome].label
-        return {"curves": (ch.response_chart, (self._grid(r.outcome), observed, scen), (label,))}
+        return {"curves": (ch.response_chart, (self._grid(r.outcome), observed, scen), (MEASURES[r.outcome].label,))}
 
     def summary(self) -> str:
         t = {k: fmt(v, "number") for k, v in self.result.totals.items()}
