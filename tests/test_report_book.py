@@ -316,3 +316,13 @@ def test_attribution_models_head_the_table_in_the_registry_words(book):
 
     head = parse(book.section("attribution")._repr_html_()).tables[0][0]
     assert head[0] == "channel" and head[1:] == [MODEL_WORDS[m] for m in book.result("attribution").models]
+
+
+def test_a_column_shorthand_is_the_col_it_stands_for_and_a_bad_kind_says_what_was_meant():
+    from kpikit.errors import OptionError
+    from kpikit.report.book import Col, Table
+
+    t = Table("", lambda r: r.frame, ("accounts:count", "pipeline", Col("low", "high", header="95% range")))
+    assert t.columns == (Col("accounts", kind="count"), Col("pipeline"), Col("low", "high", header="95% range"))
+    with pytest.raises(OptionError, match=re.escape("did you mean 'count'?")):
+        Table("", lambda r: r.frame, ("accounts:cuont",))

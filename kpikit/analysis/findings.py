@@ -66,7 +66,7 @@ import html
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -347,6 +347,17 @@ class _Context:
                 return stage
         return None
 
+    def traced(self) -> Iterator[tuple[Level, str]]:
+        """Each level with the outcome it is judged on (:meth:`traced_outcome`); levels tracing none are left out."""
+        for level in self.levels:
+            outcome = self.traced_outcome(level)
+            if outcome is not None:
+                yield level, outcome
+
+    def outcome_words(self, level: Level, outcome: str) -> dict[str, str]:
+        """The words every segment finding fills in: one outcome, and the note when a stage stands in for it."""
+        return {"outcome_one": label(outcome, plural=False), "trace": _trace_note(self, outcome, level)}
+
     def shrunk(self, level: Level, outcome: str) -> pd.DataFrame:
         """Shrunk outcome rates of the level's segments with spend, one row per segment path (``_path``)."""
         key = (level.name, outcome)
@@ -441,6 +452,14 @@ def _names(names: list[str]) -> str:
     return "among them " + ", ".join(names[:MAX_NAMES])
 
 
+def _named(level: Level, row: pd.Series) -> tuple[str | None, str, dict[str, str]]:
+    """How a finding on one segment names it: the parent's words, the name slots, and the words for them."""
+    parent = _parent_display(level, row["_parent"])
+    who = "{segment_name} ({parent_name})" if parent else "{segment_name}"
+    names = {"segment_name": _display(level, row["_path"]), **({"parent_name": parent} if parent else {})}
+    return parent, who, names
+
+
 def _trace_note(ctx: _Context, outcome: str, level: Level) -> str:
     if outcome == ctx.outcome:
         return ""
@@ -463,10 +482,7 @@ def _vanity_better(ctx: _Context, seg: float, ref: float) -> float:
 )
 def _vanity_leaders(ctx: _Context) -> Iterable[Finding]:
     v = ctx.vanity
-    for level in ctx.levels:
-        outcome = ctx.traced_outcome(level)
-        if outcome is None:
-            continue
+    for level, outcome in ctx.traced():
         kids = ctx.children(level)
         for parent, rows in kids.groupby("_parent", sort=True):
             rows = rows[rows[level.name] != NOT_SET]
@@ -526,8 +542,7 @@ def _vanity_leaders(ctx: _Context) -> Iterable[Finding]:
                 "names": names,
                 "leaders_outcome": _plural(outcome, k_l),
                 "rest_outcome": _plural(outcome, k_r),
-                "outcome_one": label(outcome, plural=False),
-                "trace": _trace_note(ctx, outcome, level),
+                **ctx.outcome_words(level, outcome),
             }
             yield Finding(
                 kind="vanity_leaders",
@@ -548,10 +563,7 @@ def _vanity_leaders(ctx: _Context) -> Iterable[Finding]:
 )
 def _vanity_without_value(ctx: _Context) -> Iterable[Finding]:
     v = ctx.vanity
-    for level in ctx.levels:
-        outcome = ctx.traced_outcome(level)
-        if outcome is None:
-            continue
+    for level, outcome in ctx.traced():
         kids = ctx.frame(level, outcome)
         ratio = np.array(
             [_vanity_better(ctx, a, b) for a, b in zip(kids["_vanity"], kids["_parent_vanity"], strict=True)]
@@ -583,11 +595,9 @@ def _vanity_without_value(ctx: _Context) -> Iterable[Finding]:
                 "parent_vanity": Figure(ref, v.kind, v.name, "parent"),
                 "cost": Figure(e, "money", "cost", "segment"),
             }  # fmt: skip
-            parent = _parent_display(level, row["_parent"])
-            who = "{segment_name} ({parent_name})" if parent else "{segment_name}"
-            names = {"segment_name": _display(level, path), **({"parent_name": parent} if parent else {})}
+            parent, who, names = _named(level, row)
             head = f"{who}: {v.label} {{vanity}}, {{ratio}} the {level.parent_word}'s {{parent_vanity}}, but {{cost}} spent"
-            words = {**names, "trace": _trace_note(ctx, outcome, level), "outcome_one": label(outcome, plural=False)}
+            words = {**names, **ctx.outcome_words(level, outcome)}
             if k == 0:
                 template = head + " and no {outcome_one}{trace}."
             else:
@@ -622,9 +632,8 @@ def _vanity_without_value(ctx: _Context) -> Iterable[Finding]:
     "engagements (likes) or clicks bought in volume with no real outcome behind them",
 )
 def _vanity_volume(ctx: _Context) -> Iterable[Finding]:
-    for level in ctx.levels:
-        outcome = ctx.traced_outcome(level)
-        if outcome is None or level.name == "platform":
+    for level, outcome in ctx.traced():
+        if level.name == "platform":
             continue
         kids = ctx.frame(level, outcome)
         # A parent's only segment is the parent itself, found one level up.
@@ -653,9 +662,7 @@ def _vanity_volume(ctx: _Context) -> Iterable[Finding]:
             figs["clicks"] = Figure(clicks, "count", "clicks", "segment")
             figs["cost"] = Figure(e, "money", "cost", "segment")
             no_pipeline = ", no pipeline" if row["pipeline"] == 0 and outcome != "pipeline" else ""
-            parent = _parent_display(level, row["_parent"])
-            who = "{segment_name} ({parent_name})" if parent else "{segment_name}"
-            names = {"segment_name": _display(level, path), **({"parent_name": parent} if parent else {})}
+            parent, who, names = _named(level, row)
             yield Finding(
                 kind="vanity_volume_without_value",
                 level=level.name,
@@ -665,11 +672,7 @@ def _vanity_volume(ctx: _Context) -> Iterable[Finding]:
                 figures=figs,
                 money_at_stake=e,
                 groups={"segment": Group(by, ctx.where(level, path))},
-                words={
-                    **names,
-                    "outcome_one": label(outcome, plural=False),
-                    "trace": _trace_note(ctx, outcome, level),
-                },
+                words={**names, **ctx.outcome_words(level, outcome)},
             )
 
 
@@ -681,10 +684,7 @@ def _ranking_reversed(ctx: _Context) -> Iterable[Finding]:
     from scipy.stats import kendalltau
 
     v = ctx.vanity
-    for level in ctx.levels:
-        outcome = ctx.traced_outcome(level)
-        if outcome is None:
-            continue
+    for level, outcome in ctx.traced():
         kids = ctx.frame(level, outcome)
         kids = kids[(kids[level.name] != NOT_SET) & kids["_estimate"].notna() & kids["_vanity"].notna()]
         if len(kids) < 3:
@@ -752,9 +752,8 @@ def _ranking_reversed(ctx: _Context) -> Iterable[Finding]:
                 "what": what,
                 "seg_v": _display(level, pv),
                 "seg_w": _display(level, pw),
-                "outcome_one": label(outcome, plural=False),
                 "outcome_many": label(outcome),
-                "trace": _trace_note(ctx, outcome, level),
+                **ctx.outcome_words(level, outcome),
             },
         )
 

@@ -38,6 +38,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,6 +101,10 @@ class Found:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     drops: dict[int, np.ndarray] = field(default_factory=dict)
+
+    def refuse(self, b: Export, message: str, row: Any = None, **detail: Any) -> None:
+        """Record why export ``b`` cannot load beside an earlier one (at its spreadsheet ``row`` when given)."""
+        self.problems.append(Problem(message, file=b.path, row=None if row is None else int(row), **detail))
 
 
 def identical_files(paths: list[Path]) -> dict[Path, Path]:
@@ -206,27 +211,23 @@ def _conflicts(a, fa, b, fb, same, key, values, ka, kb, conflict, found) -> None
         rb = fb.iloc[int(pos)]
         differ = [c for c in values if not _equal(ra[c], rb[c])]
         shown = ", ".join(f"{c} {_quote(rb[c])}" for c in same.shown if pd.notna(rb[c]))
-        found.problems.append(
-            Problem(
-                f"{b.name}: the same {same.what}{' (' + shown + ')' if shown else ''} as row {ra['source_row']} "
-                f"of {a.name}, with different {', '.join(differ) or 'rows'}: loading both would count it twice, "
-                "and one of them is wrong",
-                file=b.path,
-                row=int(rb["source_row"]),
-                column=differ[0] if differ else None,
-                expected=f"the same values as {a.name}",
-                found=_found(b.table, ra, rb, differ, a.name, b.name),
-                fix=f"keep it in one export only: re-export {b.name} (or {a.name}) without the overlap, "
-                "or remove one of the files from exports",
-            )
+        found.refuse(
+            b,
+            f"{b.name}: the same {same.what}{' (' + shown + ')' if shown else ''} as row {ra['source_row']} "
+            f"of {a.name}, with different {', '.join(differ) or 'rows'}: loading both would count it twice, "
+            "and one of them is wrong",
+            rb["source_row"],
+            column=differ[0] if differ else None,
+            expected=f"the same values as {a.name}",
+            found=_found(b.table, ra, rb, differ, a.name, b.name),
+            fix=f"keep it in one export only: re-export {b.name} (or {a.name}) without the overlap, "
+            "or remove one of the files from exports",
         )
     if n > _LISTED:
-        found.problems.append(
-            Problem(
-                f"{b.name}: {n - _LISTED:,} more row(s) like the ones above also differ from {a.name}",
-                file=b.path,
-                fix="keep the overlapping rows in one export only",
-            )
+        found.refuse(
+            b,
+            f"{b.name}: {n - _LISTED:,} more row(s) like the ones above also differ from {a.name}",
+            fix="keep the overlapping rows in one export only",
         )
 
 
@@ -299,18 +300,16 @@ def _levels(a: Export, fa: pd.DataFrame, b: Export, fb: pd.DataFrame, found: Fou
             "spend", a.name, b.name, n, "refused", "campaign and day, at another level or period", "overlapping_levels"
         )
     )
-    found.problems.append(
-        Problem(
-            f"{b.name}: {n:,} campaign-day(s) are also in {a.name} at another level or period "
-            f"({first['grain_b']} in {b.name}, {first['grain_a']} in {a.name}), e.g. campaign "
-            f"{first['campaign']!r} on {first['day']:%Y-%m-%d} (row {first['row_b']}, and row {first['row_a']} of "
-            f"{a.name}): its spend would count twice",
-            file=b.path,
-            row=int(first["row_b"]),
-            column="campaign",
-            fix="load each campaign-day at one level only: remove the campaign-level (or period totals) export, "
-            "or the ad group (or daily) one, from exports",
-        )
+    found.refuse(
+        b,
+        f"{b.name}: {n:,} campaign-day(s) are also in {a.name} at another level or period "
+        f"({first['grain_b']} in {b.name}, {first['grain_a']} in {a.name}), e.g. campaign "
+        f"{first['campaign']!r} on {first['day']:%Y-%m-%d} (row {first['row_b']}, and row {first['row_a']} of "
+        f"{a.name}): its spend would count twice",
+        first["row_b"],
+        column="campaign",
+        fix="load each campaign-day at one level only: remove the campaign-level (or period totals) export, "
+        "or the ad group (or daily) one, from exports",
     )
 
 
@@ -341,16 +340,14 @@ def _two_crms(a: Export, fa: pd.DataFrame, b: Export, fb: pd.DataFrame, found: F
         )
     )
     for _, m in both.head(_LISTED).iterrows():
-        found.problems.append(
-            Problem(
-                f"{b.name}: deal {m['deal_id_b']!r} (row {m['source_row_b']}) looks like deal {m['deal_id_a']!r} of "
-                f"{a.name} (row {m['source_row_a']}), from another CRM: same company, amount, currency and close "
-                "date; loading both would count the deal twice",
-                file=b.path,
-                row=int(m["source_row_b"]),
-                column="deal_id",
-                found=f"{m['currency']} {m['amount']:,.2f} closing {m['close_day']:%Y-%m-%d} in both",
-                fix="keep each deal in one CRM's export: remove it from one of them (a deal migrated between "
-                "CRMs belongs to one), or remove one export from exports",
-            )
+        found.refuse(
+            b,
+            f"{b.name}: deal {m['deal_id_b']!r} (row {m['source_row_b']}) looks like deal {m['deal_id_a']!r} of "
+            f"{a.name} (row {m['source_row_a']}), from another CRM: same company, amount, currency and close "
+            "date; loading both would count the deal twice",
+            m["source_row_b"],
+            column="deal_id",
+            found=f"{m['currency']} {m['amount']:,.2f} closing {m['close_day']:%Y-%m-%d} in both",
+            fix="keep each deal in one CRM's export: remove it from one of them (a deal migrated between "
+            "CRMs belongs to one), or remove one export from exports",
         )

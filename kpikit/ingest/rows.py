@@ -813,38 +813,18 @@ def _ragged_problems(rows: Rows, malformed: list[bool], width: int, file: str) -
     for r, bad in zip(rows.ragged, malformed, strict=True):
         if not bad:
             continue
+        found = f"{r.cells} cells starting {quote_cell(r.first_cell[:40])}"
         if r.unclosed:
-            problems.append(
-                Problem(
-                    "a quote opened on this row is never closed, so the rest of the file reads as one cell",
-                    file=file,
-                    row=r.line,
-                    expected=f"{width} cells",
-                    found=f"{r.cells} cells starting {quote_cell(r.first_cell[:40])}",
-                    fix='close the quote (a quote inside a cell is written twice: "") or re-export the file',
-                )
-            )
+            message = "a quote opened on this row is never closed, so the rest of the file reads as one cell"
+            fix = 'close the quote (a quote inside a cell is written twice: "") or re-export the file'
         elif r.truncated:
-            problems.append(
-                Problem(
-                    f"the last row has {r.cells} of {width} cells and the file does not end with a line "
-                    "break: the file looks truncated (cut mid-row)",
-                    file=file,
-                    row=r.line,
-                    expected=f"{width} cells",
-                    found=f"{r.cells} cells",
-                    fix="download the export again; the copy you have was cut off",
-                )
+            message = (
+                f"the last row has {r.cells} of {width} cells and the file does not end with a line "
+                "break: the file looks truncated (cut mid-row)"
             )
+            found, fix = f"{r.cells} cells", "download the export again; the copy you have was cut off"
         else:
-            problems.append(
-                Problem(
-                    f"row has {r.cells} cells but the header has {width}",
-                    file=file,
-                    row=r.line,
-                    expected=f"{width} cells",
-                    found=f"{r.cells} cells starting {quote_cell(r.first_cell[:40])}",
-                    fix="check for an unquoted separator or a missing cell on that line",
-                )
-            )
+            message = f"row has {r.cells} cells but the header has {width}"
+            fix = "check for an unquoted separator or a missing cell on that line"
+        problems.append(Problem(message, file=file, row=r.line, expected=f"{width} cells", found=found, fix=fix))
     return problems

@@ -68,8 +68,8 @@ import numpy as np
 import pandas as pd
 
 from kpikit.core.fmt import MISSING, fmt, fmt_cell, html_table, is_missing
-from kpikit.core.measures import MEASURES, kind_of, label
-from kpikit.errors import ReportError
+from kpikit.core.measures import KINDS, MEASURES, kind_of, label
+from kpikit.errors import OptionError, ReportError
 from kpikit.report._io import write_json
 from kpikit.report.outputs import save_chart_svg
 from kpikit.report.redact import redact
@@ -331,15 +331,30 @@ class Table:
 
     ``frame(result)`` gives the full table (appendix, Excel); ``columns`` is what the
     client reads in the story, key column first (about eight at most; empty: the table is
-    not in the story). ``audience`` is ``client``, ``appendix`` or ``consultant``.
+    not in the story): each a :class:`Col`, or ``"name"`` / ``"name:kind"`` for a column with
+    no range, header or missing text of its own (``"accounts:count"``, as Altair writes
+    ``"field:Q"``). ``audience`` is ``client``, ``appendix`` or ``consultant``.
     """
 
     title: str
     frame: Callable[[Any], pd.DataFrame]
-    columns: tuple[Col, ...] = ()
+    columns: tuple[Col | str, ...] = ()
     audience: str = "client"
     sort: str | None = None
     kind: str | None = None  # of every numeric column the registry cannot name (revenue per model: money)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", tuple(_col(c) for c in self.columns))
+
+
+def _col(spec: Col | str) -> Col:
+    """A :class:`Col` from its ``"name:kind"`` shorthand (a :class:`Col` passes through)."""
+    if isinstance(spec, Col):
+        return spec
+    name, _, kind = spec.partition(":")
+    if kind and kind not in KINDS and kind not in CELLS:
+        raise OptionError("kind", kind, [*KINDS, *CELLS], what=f"column kind in {spec!r}")
+    return Col(name, kind=kind or None)
 
 
 @dataclass(frozen=True)
@@ -383,21 +398,21 @@ SECTIONS: dict[str, Section] = {
                 "",
                 lambda r: r.frame,
                 (
-                    Col("stage", kind="words"),
-                    Col("count"),
-                    Col("step_rate"),
+                    "stage:words",
+                    "count",
+                    "step_rate",
                     Col("step_low", "step_high", kind="rate", header="95% range"),
-                    Col("cumulative_rate"),
+                    "cumulative_rate",
                 ),
             ),
             Table(
                 "Days between stages",
                 lambda r: r.times,
                 (
-                    Col("from_stage", kind="words"),
-                    Col("to_stage", kind="words"),
-                    Col("n"),
-                    Col("median_days", kind="days"),
+                    "from_stage:words",
+                    "to_stage:words",
+                    "n",
+                    "median_days:days",
                     Col("p25_days", "p75_days", kind="days", header="middle half of contacts"),
                 ),
             ),
@@ -405,12 +420,12 @@ SECTIONS: dict[str, Section] = {
                 "Lead cohorts",
                 lambda r: r.cohorts,
                 (
-                    Col("cohort", kind="month"),
-                    Col("leads", kind="count"),
-                    Col("{outcome}"),
-                    Col("rate"),
+                    "cohort:month",
+                    "leads:count",
+                    "{outcome}",
+                    "rate",
                     Col("rate_low", "rate_high", header="95% range"),
-                    Col("mature", kind="yesno"),
+                    "mature:yesno",
                 ),
             ),
         ),  # fmt: skip
@@ -424,14 +439,14 @@ SECTIONS: dict[str, Section] = {
                 "",
                 lambda r: r.frame,
                 (
-                    Col("campaign", kind="text"),
-                    Col("cost"),
-                    Col("ctr"),
-                    Col("lead"),
-                    Col("real_outcome"),
-                    Col("cost_per_real_outcome"),
+                    "campaign:text",
+                    "cost",
+                    "ctr",
+                    "lead",
+                    "real_outcome",
+                    "cost_per_real_outcome",
                     Col("cost_per_real_outcome_low", "cost_per_real_outcome_high", header="95% range"),
-                    Col("status", kind="words"),
+                    "status:words",
                 ),
                 sort="cost",
             ),
@@ -451,14 +466,14 @@ SECTIONS: dict[str, Section] = {
                 "",
                 lambda r: r.frame,
                 (
-                    Col("campaign", kind="text"),
-                    Col("cost"),
-                    Col("{vanity}"),
-                    Col("vanity_rank", kind="count"),
-                    Col("{outcome}", kind="count"),
-                    Col("{value}"),
-                    Col("value_rank", kind="count"),
-                    Col("flag", kind="text"),
+                    "campaign:text",
+                    "cost",
+                    "{vanity}",
+                    "vanity_rank:count",
+                    "{outcome}:count",
+                    "{value}",
+                    "value_rank:count",
+                    "flag:text",
                 ),
             ),
             Table("Column traps", lambda r: r.traps, audience="consultant"),
@@ -473,27 +488,27 @@ SECTIONS: dict[str, Section] = {
                 "",
                 lambda r: r.frame,
                 (
-                    Col("group", kind="text"),
-                    Col("accounts", kind="count"),
-                    Col("visits"),
-                    Col("contacts", kind="count"),
-                    Col("opportunities", kind="count"),
-                    Col("pipeline"),
-                    Col("pipeline_per_visit"),
-                    Col("contact_win_rate"),
+                    "group:text",
+                    "accounts:count",
+                    "visits",
+                    "contacts:count",
+                    "opportunities:count",
+                    "pipeline",
+                    "pipeline_per_visit",
+                    "contact_win_rate",
                 ),
             ),
             Table(
                 "By tier",
                 lambda r: r.tiers,
                 (
-                    Col("tier", kind="text"),
-                    Col("accounts", kind="count"),
-                    Col("engaged", kind="count"),
-                    Col("contacts", kind="count"),
-                    Col("opportunities", kind="count"),
-                    Col("pipeline"),
-                    Col("revenue"),
+                    "tier:text",
+                    "accounts:count",
+                    "engaged:count",
+                    "contacts:count",
+                    "opportunities:count",
+                    "pipeline",
+                    "revenue",
                 ),
             ),
         ),  # fmt: skip
@@ -518,11 +533,11 @@ SECTIONS: dict[str, Section] = {
                 "",
                 lambda r: r.frame,
                 (
-                    Col("role", kind="words"),
-                    Col("kpi", kind="words"),
-                    Col("correlation", kind="coefficient"),
-                    Col("direction_agreement", kind="rate"),
-                    Col("improved_while_outcome_fell", kind="count"),
+                    "role:words",
+                    "kpi:words",
+                    "correlation:coefficient",
+                    "direction_agreement:rate",
+                    "improved_while_outcome_fell:count",
                     Col("flag", kind="text", header="signal"),
                 ),
             ),
@@ -537,14 +552,14 @@ SECTIONS: dict[str, Section] = {
                 "",
                 lambda r: r.frame,
                 (
-                    Col("campaign", kind="text"),
-                    Col("platform", kind="words"),
-                    Col("status", kind="text"),
-                    Col("spend", kind="money"),
-                    Col("contacts", kind="count"),
-                    Col("deals", kind="count"),
-                    Col("pipeline"),
-                    Col("key", kind="text"),
+                    "campaign:text",
+                    "platform:words",
+                    "status:text",
+                    "spend:money",
+                    "contacts:count",
+                    "deals:count",
+                    "pipeline",
+                    "key:text",
                 ),
             ),
         ),  # fmt: skip

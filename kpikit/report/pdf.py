@@ -38,14 +38,15 @@ from typing import Any
 from kpikit.errors import ReportError
 from kpikit.report._io import atomic_write_bytes
 
-__all__ = ["PdfPrinter", "check_pdf", "find_browser", "print_reports", "BROWSERS", "BROWSER_ENV", "PAGE"]
+__all__ = ["PdfPrinter", "check_pdf", "find_browser", "print_reports", "BROWSERS", "BROWSER_ENV", "LAUNCH_ARGS", "PAGE"]
 
 #: Environment variable naming the Chromium (or Chrome) executable to print with.
 BROWSER_ENV = "KPIKIT_CHROMIUM"
 #: Executables tried in order when neither ``--browser`` nor :data:`BROWSER_ENV` names one.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-# Same flags as the browser tests: without the background-networking ones chromium dials Google's hosts.
-_LAUNCH_ARGS = [
+#: Chromium flags for printing and for the browser tests (which import them from here): without the
+#: background-networking ones chromium keeps dialling Google's hosts, even offline.
+LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-background-networking",
@@ -144,7 +145,7 @@ class PdfPrinter:
         self._playwright = sync_playwright().start()
         try:
             self._browser = self._playwright.chromium.launch(
-                executable_path=self.executable, headless=True, args=_LAUNCH_ARGS
+                executable_path=self.executable, headless=True, args=LAUNCH_ARGS
             )
         except Error as exc:
             self._playwright.stop()

@@ -7,16 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from kpikit.report.pdf import LAUNCH_ARGS  # the flags the PDF printer launches with: one list for both
+
+__all__ = ["CHROMIUM", "LAUNCH_ARGS", "require_chromium"]
+
 CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking flags chromium keeps dialling Google's hosts on this closed network.
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def require_chromium() -> None:

@@ -21,11 +21,24 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["Footer", "Format", "Locale", "ReadOptions", "FORMATS", "localise", "register_format", "norm_header"]
+__all__ = [
+    "Footer",
+    "Format",
+    "Locale",
+    "ReadOptions",
+    "FORMATS",
+    "DAY_FIRST",
+    "COMMA_DECIMAL",
+    "FRENCH_NUMBERS",
+    "localise",
+    "register_format",
+    "norm_header",
+]
 
 
 def norm_header(text: str) -> str:
@@ -79,6 +92,15 @@ class Locale:
     numbers: tuple[tuple[str, str | None], ...] = ((",", "."),)
     read: Mapping[str, Any] = field(default_factory=dict)
     footer: tuple[Footer | str, ...] = ()
+
+
+# Conventions the platforms' non-English UIs share, named once for every format's locales.
+#: Dates day first, in whatever separators the UI writes (``31.01.2026``, ``31/01/2026``).
+DAY_FIRST: Mapping[str, Any] = MappingProxyType({"date_format": None, "dayfirst": True})
+#: ``(decimal, thousands)``: ``1.234,56`` first, then ``1,234.56`` (es-MX, or a UI set to English numbers).
+COMMA_DECIMAL: tuple[tuple[str, str | None], ...] = ((",", "."), (".", ","))
+#: French: a space groups thousands (``1 234,56``), else a point, else the English convention.
+FRENCH_NUMBERS: tuple[tuple[str, str | None], ...] = ((",", " "), *COMMA_DECIMAL)
 
 
 @dataclass(frozen=True)

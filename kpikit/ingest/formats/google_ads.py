@@ -8,7 +8,16 @@ French and Spanish UIs are read through :data:`LOCALES`.
 """
 
 from kpikit.ingest.formats._common import google_date_range
-from kpikit.ingest.formats.base import Footer, Format, Locale, ReadOptions, register_format
+from kpikit.ingest.formats.base import (
+    COMMA_DECIMAL,
+    DAY_FIRST,
+    FRENCH_NUMBERS,
+    Footer,
+    Format,
+    Locale,
+    ReadOptions,
+    register_format,
+)
 
 # Total rows: the label in the first column, every other dimension cell "--". The table's and the
 # account's totals cover every data row and are checked against them; a campaign type's
@@ -26,7 +35,6 @@ FOOTER = (
 
 # The UI language changes the headers ("Impr." stays), the number format and the total rows;
 # the number convention is decided from the file's values (es-ES 1.234,56, es-MX 1,234.56).
-_DAY_FIRST = {"date_format": None, "dayfirst": True}
 LOCALES = (
     Locale(
         "de",
@@ -44,8 +52,8 @@ LOCALES = (
             "Currency code": ("Währungscode",),
             "Currency": ("Währung",),
         },
-        numbers=((",", "."), (".", ",")),
-        read=_DAY_FIRST,
+        numbers=COMMA_DECIMAL,
+        read=DAY_FIRST,
         footer=("Gesamt:", "Gesamt :"),
     ),
     Locale(
@@ -62,8 +70,8 @@ LOCALES = (
             "Currency code": ("Code de la devise",),
             "Currency": ("Devise",),
         },
-        numbers=((",", " "), (",", "."), (".", ",")),
-        read=_DAY_FIRST,
+        numbers=FRENCH_NUMBERS,
+        read=DAY_FIRST,
         footer=("Total :", "Total:"),
     ),
     Locale(
@@ -83,8 +91,8 @@ LOCALES = (
             "Currency": ("Moneda",),
             "Conversions": ("Conversiones",),
         },
-        numbers=((",", "."), (".", ",")),
-        read=_DAY_FIRST,
+        numbers=COMMA_DECIMAL,
+        read=DAY_FIRST,
         footer=("Total:", "Total :"),
     ),
 )

@@ -20,7 +20,15 @@ from typing import Any
 import pandas as pd
 
 from kpikit.ingest.formats._common import map_labels
-from kpikit.ingest.formats.base import Format, Locale, ReadOptions, register_format
+from kpikit.ingest.formats.base import (
+    COMMA_DECIMAL,
+    DAY_FIRST,
+    FRENCH_NUMBERS,
+    Format,
+    Locale,
+    ReadOptions,
+    register_format,
+)
 
 _ZERO_WHEN_BLANK = ("impressions", "clicks", "clicks_all", "engagements", "cost", "platform_conversions")
 
@@ -118,7 +126,6 @@ def _route_results(frame: pd.DataFrame, has: dict[str, bool], notes: list[str] |
 
 # Ads Manager in another UI language writes these headers (the result indicators such as
 # actions:lead stay English); the number convention is decided from the file's values.
-_DAY_FIRST = {"date_format": None, "dayfirst": True}
 LOCALES = (
     Locale(
         "de",
@@ -139,8 +146,8 @@ LOCALES = (
             "Results": ("Ergebnisse",),
             "Result indicator": ("Ergebnisindikator",),
         },
-        numbers=((",", "."), (".", ",")),
-        read=_DAY_FIRST,
+        numbers=COMMA_DECIMAL,
+        read=DAY_FIRST,
     ),
     Locale(
         "fr",
@@ -160,8 +167,8 @@ LOCALES = (
             "Result indicator": ("Indicateur de résultats", "Indicateur de résultat"),
             "Leads": ("Prospects",),
         },
-        numbers=((",", " "), (",", "."), (".", ",")),
-        read=_DAY_FIRST,
+        numbers=FRENCH_NUMBERS,
+        read=DAY_FIRST,
     ),
     Locale(
         "es",
@@ -182,8 +189,8 @@ LOCALES = (
             "Result indicator": ("Indicador de resultado", "Indicador de resultados"),
             "Leads": ("Clientes potenciales",),
         },
-        numbers=((",", "."), (".", ",")),
-        read=_DAY_FIRST,
+        numbers=COMMA_DECIMAL,
+        read=DAY_FIRST,
     ),
 )
 
