@@ -18,7 +18,7 @@ import struct
 import subprocess
 import unicodedata
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = ["PiiScanner", "file_texts", "png_text_chunks", "decoded_payloads", "read_planted"]
@@ -151,6 +151,6 @@ class PiiScanner:
             scanned += 1
         return scanned, hits
 
-    def texts(self, items: Iterator[tuple[str, str]]) -> list[str]:
+    def texts(self, items: Iterable[tuple[str, str]]) -> list[str]:
         """``"<where>: <value>"`` for each ``(where, text)`` holding a planted value."""
         return [f"{where}: {hit!r}" for where, text in items if (hit := self.find(text)) is not None]

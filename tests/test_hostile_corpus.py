@@ -262,7 +262,7 @@ def run_case(case: Case, tmp: Path, scanner: PiiScanner, secrets: list[str]) -> 
         else:
             statuses.append(status)
     output = "\n".join(outputs)
-    pii = scanner.texts(iter([("output", output)]))
+    pii = scanner.texts([("output", output)])
     disclosed = [line for line in secrets if line in output]
     return Outcome(output, statuses, tracebacks, pii, disclosed)
 
