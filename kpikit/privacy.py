@@ -559,7 +559,7 @@ def quote_cell(value, kind: str = "text") -> str:
     >>> quote_cell("n/a", "number"), quote_cell("2024-13-45", "date"), quote_cell(-3.5)
     ("'n/a'", "'2024-13-45'", '-3.5')
     >>> quote_cell("Omar Haddad", "number"), quote_cell("Omar Haddad")
-    ('a 11-character text', 'a 11-character text')
+    ('an 11-character text', 'an 11-character text')
     >>> quote_cell("call +44 20 7946 0958", "number"), quote_cell("ana@example.com", "text")
     ("'call [phone]'", 'a 15-character text holding an email')
     """
@@ -569,4 +569,42 @@ def quote_cell(value, kind: str = "text") -> str:
     if kind in SAFE_KINDS and not _NAME_LIKE.fullmatch(text.strip()) and not (kind == "id" and " " in text.strip()):
         return repr(text)
     held = [name for name, n in (("an email", emails), ("a phone number", phones)) if n]
-    return f"a {len(value):,}-character text" + (f" holding {' and '.join(held)}" if held else "")
+    return f"{_article(len(value))} {len(value):,}-character text" + (f" holding {' and '.join(held)}" if held else "")
+
+
+def _article(n: int) -> str:
+    """'an' before a number read with a vowel sound (8, 11, 18, 80-89, 800, 11,000 ...), else 'a'."""
+    spoken = n
+    while spoken >= 1000:  # 11,000 is read "eleven thousand"
+        spoken //= 1000
+    return "an" if str(spoken).startswith("8") or spoken in (11, 18) else "a"
+
+
+def quote_header(cells, *, limit: int = 12, label: str = "header") -> str:
+    """How an error message shows a file's header row: quoted, unless the row is a person's record.
+
+    A message about an unrecognised file shows its header so the consultant can write
+    a column map. But a CRM export saved without its header row starts with a record
+    (``Omar,Haddad,omar@…,+49 …``): a row with an email or a phone number in any cell
+    is described by its shape, never quoted. Otherwise the first ``limit`` cells are
+    quoted after ``label``.
+
+    Examples
+    --------
+    >>> quote_header(["Day", "Campaign", "Cost"])
+    "header ['Day', 'Campaign', 'Cost']"
+    >>> quote_header(["Omar", "Haddad", "omar.haddad@acme.example", "+49 30 5550 1234", "Lead"])
+    'a first row of 5 cells holding an email and a phone number (a record, not a header: is the header row missing?)'
+    """
+    cells = [str(c) for c in cells]
+    emails = phones = 0
+    for cell in cells:
+        _, e, p = scrub_found(cell)
+        emails, phones = emails + e, phones + p
+    if emails or phones:
+        held = [name for name, n in (("an email", emails), ("a phone number", phones)) if n]
+        return (
+            f"a first row of {len(cells):,} cells holding {' and '.join(held)} "
+            "(a record, not a header: is the header row missing?)"
+        )
+    return f"{label} {cells[:limit]!r}"

@@ -178,9 +178,9 @@ def test_redact_uses_the_same_patterns_with_its_own_words():
         ("Euro", "code", "'Euro'"),
         ("D-1001", "id", "'D-1001'"),
         (-3.5, "text", "-3.5"),
-        ("Omar Haddad", "number", "a 11-character text"),
-        ("Omar Haddad", "text", "a 11-character text"),
-        ("Omar Haddad", "unknown", "a 11-character text"),
+        ("Omar Haddad", "number", "an 11-character text"),
+        ("Omar Haddad", "text", "an 11-character text"),
+        ("Omar Haddad", "unknown", "an 11-character text"),
         ("Acme renewal", "id", "a 12-character text"),
         ("ana@example.com", "number", "'[email]'"),
         ("ana@example.com", "text", "a 15-character text holding an email"),
@@ -251,4 +251,4 @@ def test_messages_do_not_quote_personal_cells(tmp_path):
     text = "\n".join(str(p) for p in loaded.report.problems)
     assert "row 2" in text and "row 3" in text and "'Amount'" in text
     assert "Omar" not in text and "omar" not in text
-    assert "a 11-character text" in text and "'[email]'" in text and "'n/a'" in text
+    assert "an 11-character text" in text and "'[email]'" in text and "'n/a'" in text

@@ -3,19 +3,20 @@
 One batch (module fixture) feeds every test here: exit status, outputs, the
 index, the privacy scan of every output and the escaping of hostile campaign
 names. It runs the real workbook, so it is marked slow.
+
+The hand-written hostile client (personal data in every free-text field) has its own
+batch in ``test_report_pii.py``; both scan with ``tests/_pii_scan.py``.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import shutil
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
+from _pii_scan import PiiScanner
 
 from kpikit.cli import main as kpikit_main
 from kpikit.samples import DATA_SAMPLES, SAMPLE_CLIENTS, planted_pii
@@ -105,81 +106,6 @@ def test_the_broken_clients_error_notebook_marks_the_failing_cell(batch):
     assert any(o.get("ename") == "ValidationError" for o in failing[0].outputs)
 
 
-def _png_text_chunks(data: bytes) -> str:
-    """Text held in a PNG's tEXt/zTXt/iTXt chunks (where image metadata lives)."""
-    texts, pos = [], 8
-    while pos + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind = data[pos + 4 : pos + 8]
-        body = data[pos + 8 : pos + 8 + length]
-        if kind == b"tEXt":
-            texts.append(body.decode("latin-1"))
-        elif kind == b"zTXt":
-            key, _, rest = body.partition(b"\0")
-            texts.append(key.decode("latin-1") + zlib.decompress(rest[1:]).decode("latin-1"))
-        elif kind == b"iTXt":
-            texts.append(body.decode("utf-8", "replace"))
-        pos += 12 + length
-    return "\n".join(texts)
-
-
-def _decoded_payloads(text: str) -> list[str]:
-    """Base64 data URIs and notebook image outputs decoded: charts are embedded this way."""
-    found = []
-    for kind, payload in re.findall(r"data:(image/[a-z+]+);base64,([A-Za-z0-9+/=\\n]+)", text):
-        raw = base64.b64decode(payload.replace("\\n", ""))
-        found.append(_png_text_chunks(raw) if kind == "image/png" else raw.decode("utf-8", "replace"))
-    for payload in re.findall(r'"image/png": "([A-Za-z0-9+/=\\n]+)"', text):
-        found.append(_png_text_chunks(base64.b64decode(payload.replace("\\n", ""))))
-    return found
-
-
-class PiiScanner:
-    """Finds planted personal data in text, case-insensitively, on word boundaries.
-
-    27,000 strings as one regex alternation would take minutes per file, so
-    text is tokenised once and looked up in sets: emails as tokens, names and
-    phone numbers as word n-grams (long free-text notes by their first six
-    words), and phone numbers again by their digits whatever the formatting.
-    """
-
-    # Lookbehind: a match may only start at a token boundary, else a long base64 run costs O(n^2).
-    EMAIL = re.compile(r"(?<![\w.+'-])[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-    PHONE = re.compile(r"(?<![\d(+])\+?\(?\d[\d\s().-]{6,}\d")
-    WORD = re.compile(r"\w+")
-    LONG = 6
-
-    def __init__(self, pii: set[str]) -> None:
-        self.emails, self.grams, self.digits = set(), {}, set()
-        for item in pii:
-            low = item.casefold()
-            if "@" in item:
-                self.emails.add(low)
-                continue
-            if re.fullmatch(r"[\d\s()+.-]+", item):
-                self.digits.add(re.sub(r"\D", "", item)[-9:])  # country prefixes vary: compare the tail
-            words = tuple(self.WORD.findall(low))
-            key = words[: self.LONG]
-            self.grams.setdefault(len(key), {})[key] = item
-
-    def find(self, text: str) -> str | None:
-        low = text.casefold()
-        for email in self.EMAIL.findall(low):
-            if email in self.emails:
-                return email
-        words = self.WORD.findall(low)
-        for n, table in self.grams.items():
-            for i in range(len(words) - n + 1):
-                hit = table.get(tuple(words[i : i + n]))
-                if hit is not None:
-                    return hit
-        for candidate in self.PHONE.findall(text):
-            digits = re.sub(r"\D", "", candidate)
-            if len(digits) >= 9 and digits[-9:] in self.digits:
-                return candidate
-        return None
-
-
 def test_pii_scanner_finds_what_it_should():
     scanner = PiiScanner({"Ana Lopez", "Ødegaard", "ana.lopez@example.com", "+44 20 7946 0958"})
     assert scanner.find("owner: ANA LOPEZ.") == "Ana Lopez"
@@ -194,15 +120,8 @@ def test_no_planted_personal_data_in_any_output(batch):
     pii = planted_pii()
     assert len(pii) > 1000  # the scan is only as good as its list
     scanner = PiiScanner(pii)
-    scanned = 0
-    for path in sorted(p for p in out.rglob("*") if p.is_file()):
-        raw = path.read_bytes()
-        texts = [_png_text_chunks(raw)] if path.suffix == ".png" else [raw.decode("utf-8")]
-        texts += _decoded_payloads(texts[0])
-        for text in texts:
-            hit = scanner.find(text)
-            assert hit is None, f"personal data {hit!r} in {path.relative_to(out)}"
-        scanned += 1
+    scanned, hits = scanner.scan_tree(out)
+    assert hits == [], "personal data in the outputs"
     assert scanned >= 4 * len(SAMPLE_CLIENTS)
 
 

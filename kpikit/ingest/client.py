@@ -47,6 +47,7 @@ from kpikit.ingest.loader import LoadedFile, _money, inspect_file
 from kpikit.ingest.overlaps import Export, check_overlaps, identical_files
 from kpikit.ingest.report import FileReport, LoadReport, Overlap
 from kpikit.model import TABLES, ClientModel, conform, empty_table
+from kpikit.privacy import quote_header
 
 __all__ = ["inspect_client", "load_client"]
 
@@ -250,7 +251,7 @@ def _target_accounts(path: Path) -> tuple[pd.DataFrame, FileReport]:
             file=str(path),
             row=1,
             column="account_domain",
-            found=f"headers {list(frame.columns)!r}",
+            found=quote_header(list(frame.columns), label="headers"),
             fix=f"rename {close[0]!r} to 'account_domain'" if close else "add a column account_domain (e.g. acme.com)",
         )
     frame = frame.assign(account_domain=normalise_domains(frame["account_domain"]))

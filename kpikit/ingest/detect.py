@@ -34,6 +34,7 @@ from kpikit.errors import DataError, UnknownFormatError
 from kpikit.ingest.formats import FORMATS, Format, norm_header
 from kpikit.ingest.formats.base import Locale, localise
 from kpikit.ingest.readers import RawFile, open_raw, sniff_separator, xlsx_sheets
+from kpikit.privacy import quote_header
 
 __all__ = ["Detected", "detect_format", "locate", "variants"]
 
@@ -252,7 +253,7 @@ def _unknown(raw: RawFile, tried: list[str], candidates: list[Format], explicit:
             hint,
             file=str(raw.origin),
             expected=f"the headers of a {fmt.description} in {loc.language}",
-            found=f"header {header[:12]!r}",
+            found=quote_header(header),
             fix="export the report again with every default column (or with the UI language set to English); "
             "or write a column map for this file (see templates/column_maps/)",
         )
@@ -270,6 +271,6 @@ def _unknown(raw: RawFile, tried: list[str], candidates: list[Format], explicit:
         file=str(raw.origin),
         row=None,
         expected="a header row of a known export",
-        found=f"header {header[:12]!r}",
+        found=quote_header(header),
         fix=fix,
     )

@@ -31,6 +31,7 @@ from kpikit.ingest.column_map import SPECIAL_TARGETS, TEMPLATE_MAPS, discover_ma
 from kpikit.ingest.detect import Detected, detect_format, for_map
 from kpikit.ingest.formats import FORMATS, Format, norm_header
 from kpikit.model import TABLES
+from kpikit.privacy import quote_header
 
 __all__ = ["Columns", "resolve_columns", "select_format"]
 
@@ -201,6 +202,6 @@ def _missing_problem(fmt: Format, target: str, header: list[str], file: str, hea
         row=header_line,
         column=(wanted or [target])[0],
         expected=f"a header {' or '.join(repr(w) for w in wanted) or repr(target)}",
-        found=f"headers {[h for h in header if h.strip()][:15]!r}",
+        found=quote_header([h for h in header if h.strip()], limit=15, label="headers"),
         fix=fix,
     )
