@@ -9,8 +9,13 @@
 Each argument is a client config (``client.yaml``, or the folder holding
 one) or a clients list: a YAML list of client config paths, relative to the
 list's folder (``data_samples/clients.yaml`` has that shape). The command
-prints a progress bar, then a summary; it exits 1 when any client failed, 2
-on bad arguments.
+prints a progress bar, then a summary with every failed client's whole message.
+
+Exit status: 0 when every report was written; 1 when any client failed (the
+others are written, and ``DIR/index.html`` explains each failure); 2 when nothing
+ran: bad arguments, an unreadable clients list, a problem of the whole batch
+(duplicate client ids, a missing workbook or kernel), or another ``kpikit report``
+writing into the same ``--out`` (the message names its lock file and PID).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from kpikit.errors import ConfigError, ReportError
+from kpikit.errors import ConfigError, KpikitError, ReportError
 
 __all__ = ["main", "expand_clients", "build_parser"]
 
@@ -142,7 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("kpikit report: --jobs must be at least 1", file=sys.stderr)
         return 2
-    configs = expand_clients(args.clients)
+    try:
+        configs = expand_clients(args.clients)
+    except KpikitError as exc:
+        print(f"kpikit report: {exc}", file=sys.stderr)
+        return 2
     if not configs:
         print("kpikit report: no clients given", file=sys.stderr)
         return 2
@@ -168,7 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             pdf=args.pdf,
             xlsx=args.xlsx,
             browser=args.browser,
+            notice=lambda line: print(line, file=sys.stderr),
         )
+    except KpikitError as exc:  # raised before any client ran
+        print(f"kpikit report: {exc}", file=sys.stderr)
+        return 2
     finally:
         bar.close()
         if dask_client is not None:
