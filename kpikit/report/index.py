@@ -245,10 +245,16 @@ def failure_text(result: Any) -> str:
     >>> print(failure_text(r))
     exports/ads.csv: 1 problem
       - row 7: bad
+    >>> failure_text(ClientResult("beta", "failed", "/work/clients/beta/client.yaml",
+    ...                           error="copy the file into the client folder /work/clients/beta"))
+    "copy the file into the client folder 'beta'"
     """
     text = result.error or ""
-    folder = str(Path(result.config).parent) if result.config else ""
-    return text.replace(folder.rstrip("/\\") + os.sep, "") if folder not in ("", ".") else text
+    folder = Path(result.config).parent if result.config else Path(".")
+    if folder.name in ("", "."):
+        return text
+    # Files inside the folder by their relative path; the folder itself by its name.
+    return text.replace(f"{folder}{os.sep}", "").replace(str(folder), repr(folder.name))
 
 
 def index_table(results: Sequence[Any], out_dir: str | os.PathLike | None = None) -> str:

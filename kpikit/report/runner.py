@@ -26,6 +26,16 @@ Guarantees:
 * **One client never stops the batch.** A bad export, a failing cell, a
   kernel that dies (``os._exit``, segfault, OOM) or runs past ``timeout`` makes
   that client ``failed`` with a message; the others carry on.
+* **Each config is read in its own job.** The batch only peeks at each config's
+  ``client:`` id to name its folder (never raising); the client's job reads and
+  validates the whole config before any kernel starts, so bad YAML, an unknown
+  key, a path outside the client folder, an alias bomb, a UTF-16 file or a
+  clashing id fails that client alone, with the :class:`~kpikit.errors.KpikitError`
+  message, in ``index.html`` and on the terminal (:meth:`BatchResult.summary`).
+* **One batch per output folder.** ``DIR/.kpikit-report.lock`` names the running
+  batch's PID; a second batch into ``DIR`` refuses at once, a lock left by a dead
+  batch is taken over with a notice (:mod:`kpikit.report.lock`), and a staging
+  folder is removed only when the worker that made it is gone.
 * **Atomic outputs.** The workbook writes into a staging folder inside the
   client's folder; files are moved into place with :func:`os.replace` only
   when everything succeeded. A killed batch leaves whole files, never half of
@@ -78,7 +88,7 @@ from typing import Any
 
 from kpikit.core.names import CLIENT_ID_RULE, is_plain_id
 from kpikit.core.paths import workbook
-from kpikit.errors import KpikitError, ReportError
+from kpikit.errors import ConfigError, KpikitError, ReportError
 from kpikit.report._io import atomic_write_text, replace_dir, write_json
 from kpikit.report.lock import OutputLock, pid_alive
 from kpikit.report.redact import redact
@@ -142,6 +152,8 @@ class ClientJob:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     # Reuse the worker thread's warm kernel (namespace reset between clients).
     reuse_kernel: bool = True
+    # The config of an earlier client with the same ``client:`` id: this one fails once its config is checked.
+    duplicate_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -390,6 +402,19 @@ def run_client(job: ClientJob) -> ClientResult:
     # The config is read and validated here, in the client's own job, before any kernel starts:
     # whatever is wrong with it (YAML, keys, paths, encoding, a parser crash) fails this client only.
     cfg, problem = _read_config(job.config)
+    if problem is None and job.duplicate_of is not None:
+        problem = (
+            "ConfigError",
+            str(
+                ConfigError(
+                    f"client id {cfg.client!r} is also used by another client config: their reports would overwrite "
+                    "each other",
+                    file=job.config,
+                    found=job.duplicate_of,
+                    fix="give each client a unique `client:` id",
+                )
+            ),
+        )
     if problem is not None:
         _remove(target / "report.ipynb")  # no notebook ran: an old one must not look like this run's
         return failed(*problem)
@@ -559,9 +584,22 @@ def _jobs_for(
         client = given_id or _peek_client_id(config_path)
         named.append((client or _folder_id(config_path), client is None, config_path))
     jobs: list[ClientJob] = []
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {}  # client id -> its config
     taken = {client for client, fallback, _ in named if not fallback}
+    listed: set[Path] = set()
     for client, fallback, config_path in named:
+        if config_path in listed:
+            raise ReportError(
+                "the same client config is listed twice: its reports would overwrite each other",
+                file=str(config_path),
+                fix="list each client once (a config and its folder are the same client)",
+            )
+        listed.add(config_path)
+        duplicate_of = None
+        if not fallback and client in seen:
+            # Another config has this id: this client fails on its own, under a stand-in id, once its
+            # config is checked (a real problem in it comes first), instead of stopping the batch.
+            duplicate_of, fallback, client = seen[client], True, _folder_id(config_path)
         if fallback:
             # A stand-in id must not collide: two broken configs are two failures, not a batch refusal.
             base, n = client, 1
@@ -569,15 +607,10 @@ def _jobs_for(
                 n += 1
                 client = f"{base[:60]}-{n}"
         client_dir(out_dir, client)  # raises ReportError for ids that escape out_dir
-        if client in seen:
-            raise ReportError(
-                f"two configs use client id {client!r}: their reports would overwrite each other",
-                file=str(config_path),
-                found=f"{seen[client]} and {config_path}",
-                fix="give each client a unique `client:` id",
-            )
         seen[client] = str(config_path)
-        jobs.append(ClientJob(client=client, config=str(config_path), out_dir=str(out_dir), **common))
+        jobs.append(
+            ClientJob(client=client, config=str(config_path), out_dir=str(out_dir), duplicate_of=duplicate_of, **common)
+        )
     return jobs
 
 
