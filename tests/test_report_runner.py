@@ -264,8 +264,9 @@ def test_rerun_is_byte_identical_and_a_killed_run_leaves_the_old_report(tmp_path
     for name, data in before.items():
         assert (out / "ok1" / name).read_bytes() == data, f"{name} changed by a killed run"
     assert json.loads((out / "ok1" / "metrics.json").read_text())["greeting"] == "v1"
-    # the next run cleans the killed run's staging folder up
-    assert run_reports([config("ok1")], out, notebook=TINY, jobs=1, parameters={"greeting": "v1"}).ok
+    # the next run takes the killed run's lock over and cleans its staging folder up
+    with pytest.warns(UserWarning, match=rf"took over the stale lock .* \(PID {proc.pid} is no longer running\)"):
+        assert run_reports([config("ok1")], out, notebook=TINY, jobs=1, parameters={"greeting": "v1"}).ok
     assert not list((out / "ok1").glob(".partial-*"))
 
 
