@@ -53,7 +53,7 @@ from typing import Any
 import yaml
 
 from kpikit.core.measures import FUNNEL_STAGES, REAL_OUTCOMES
-from kpikit.core.names import is_plain_id
+from kpikit.core.names import is_plain_id, strip_controls
 from kpikit.errors import ConfigError, ConfigValidationError, Problem
 
 __all__ = [
@@ -477,6 +477,16 @@ def _text(example: str, check: Callable[[str], None] | None = None) -> _Leaf:
     return _Leaf(parse)
 
 
+def _free_text(example: str) -> _Leaf:
+    """Text that reports show (a name, the agency, campaign names): control characters removed.
+
+    The same rule as the loader's scrub (:data:`kpikit.core.names.CONTROL_CHARS`): a YAML escape
+    such as ``"\\x1b[31m"`` must not reach a chart or a page, any more than an export's cell.
+    """
+    plain = _text(example).parse
+    return _Leaf(lambda value, key, ctx: strip_controls(plain(value, key, ctx)))
+
+
 def _colour(value: Any, key: str, ctx: _Context) -> str:
     if value is None:
         # `primary: #1f4e79` unquoted: the # starts a YAML comment, so the value is empty.
@@ -626,7 +636,7 @@ _EXPORTS_FIX = "see templates/client.yaml"
 SCHEMA = _Section(
     {
         "client": _text("acme-industrial", _client_id),
-        "name": _Leaf(_text("Acme Industrial Ltd").parse, null_ok=True),
+        "name": _Leaf(_free_text("Acme Industrial Ltd").parse, null_ok=True),
         "currency": _text("EUR", _currency),
         "fx_rates": _MapOf(
             _Leaf(_fx_code), _Leaf(_fx_rate), message="fx_rates must map currency codes to rates", example="{USD: 0.92}"
@@ -682,8 +692,8 @@ SCHEMA = _Section(
             example="funnel: {real_outcome: opportunity}",
         ),
         "campaign_map": _MapOf(
-            _text("tax-guide-2026"),
-            _text("Lead Gen - Tax Guide 2026"),
+            _free_text("tax-guide-2026"),
+            _free_text("Lead Gen - Tax Guide 2026"),
             message="campaign_map must map CRM campaign values to ad platform campaign names",
             example='{"tax-guide-2026": "Lead Gen - Tax Guide 2026"}',
         ),
@@ -704,7 +714,7 @@ SCHEMA = _Section(
         ),
         "report": _Section(
             {
-                "agency": _text("Northlight Consulting"),
+                "agency": _free_text("Northlight Consulting"),
                 "logo": _Leaf(_optional_file, null_ok=True),
                 "colors": _Section(
                     {"primary": _Leaf(_colour), "accent": _Leaf(_colour)},

@@ -116,3 +116,14 @@ def test_a_single_problem_is_a_plain_config_error_and_several_are_listed(tmp_pat
         load_config(write(tmp_path, "client: a\nreport: {agncy: X}\nfunnel: {real_outcom: won}\n"))
     assert [p.column for p in many.value.problems] == ["report.agncy", "funnel.real_outcom"]
     assert str(many.value).splitlines()[0].endswith("client.yaml: 2 problems")
+
+
+def test_control_characters_written_as_yaml_escapes_are_removed_from_names_shown_in_reports(tmp_path):
+    # Raw control bytes are refused by the YAML reader; "\x1b" escapes in quotes are not, so the schema strips them.
+    text = (
+        'client: acme\nname: "Acme\\x00\\e[31m\\a Ltd"\nreport: {agency: "North\\x07light\\u0085"}\n'
+        'campaign_map: {"spring\\x1b": "Search\\x00 - Brand"}\n'
+    )
+    cfg = load_config(write(tmp_path, text))
+    assert (cfg.name, cfg.report.agency) == ("Acme[31m Ltd", "Northlight")
+    assert cfg.campaign_map == {"spring": "Search - Brand"}  # keys match the loader's scrubbed CRM values

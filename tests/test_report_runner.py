@@ -9,6 +9,7 @@ does not exist, so every run proves the runner passes an explicit kernel name.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -26,7 +27,7 @@ import pytest
 from kpikit.errors import ReportError
 from kpikit.report import client_dir, run_reports
 from kpikit.report.cli import main as report_main
-from kpikit.report.runner import ClientJob, ClientResult, run_client
+from kpikit.report.runner import BatchResult, ClientJob, ClientResult, run_client
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 TINY = FIXTURES / "tiny.ipynb"
@@ -59,7 +60,7 @@ def test_batch_level_problems_are_refused_up_front(tmp_path):
         run_reports([config("ok1")], tmp_path, notebook=TINY, parameters={"output_dir": "/tmp"})
     with pytest.raises(ReportError, match="no Jupyter kernel named 'no-such-kernel'"):
         run_reports([config("ok1")], tmp_path, notebook=TINY, kernel_name="no-such-kernel")
-    with pytest.raises(ReportError, match="two configs use client id 'ok1'"):
+    with pytest.raises(ReportError, match="the same client config is listed twice"):
         run_reports([config("ok1"), config("ok1").parent], tmp_path, notebook=TINY)
     with pytest.raises(ReportError, match="workbook not found"):
         run_reports([config("ok1")], tmp_path, notebook=tmp_path / "missing.ipynb")
@@ -75,6 +76,88 @@ def test_unreadable_config_fails_that_client_without_a_kernel(tmp_path):
     assert (res.client, res.status, res.error_type) == ("broken-config", "failed", "ConfigError")
     assert "not valid YAML" in res.error
     assert not (tmp_path / "out" / "broken-config" / "report.ipynb").exists()
+
+
+BAD_CONFIGS = Path(__file__).parent / "bad_configs"
+
+
+def test_every_broken_config_fails_its_own_client_and_the_batch_says_why(tmp_path):
+    # No kernel starts: each client's job reads and validates its config first.
+    cases = {  # folder -> (config file, words its failure must hold)
+        "bomb": ("alias_bomb.yaml", "YAML aliases (*a) are not allowed"),
+        "typo": ("funnel_typo.yaml", "did you mean 'real_outcome'?"),
+        "wide": ("utf16_bom.yaml", "saved as UTF-16; save it as UTF-8"),
+        "outside": ("export_third_outside.yaml", "outside the client folder"),
+        "broken": (None, "not valid YAML"),
+    }
+    configs = []
+    for folder, (name, _) in cases.items():
+        target = tmp_path / "in" / folder / "client.yaml"
+        target.parent.mkdir(parents=True)
+        target.write_bytes((BAD_CONFIGS / name).read_bytes() if name else b"client: [unclosed\n")
+        configs.append(target)
+    configs.append(tmp_path / "in" / "absent" / "client.yaml")
+    started = time.monotonic()
+    batch = run_reports(configs, tmp_path / "out", notebook=TINY, jobs=1)
+    assert time.monotonic() - started < 30
+    assert len(batch.results) == 6 and not any(r.ok for r in batch.results)
+    # typo and outside both say `client: acme`: the first keeps the id, the second gets its folder's name
+    # (and reports its own problem, not the clash); configs whose id cannot be read are named by folder.
+    assert sorted(r.client for r in batch.results) == ["absent", "acme", "bomb", "broken", "outside", "wide"]
+    by_config = {Path(r.config).parent.name: r for r in batch.results}
+    summary = batch.summary()
+    index = (tmp_path / "out" / "index.html").read_text()
+    for folder, (_, words) in cases.items():
+        assert by_config[folder].error_type in {"ConfigError", "ConfigValidationError"}
+        assert words in by_config[folder].error and words in summary, folder
+        assert html.escape(words) in index, folder
+    assert "client config not found" in by_config["absent"].error
+    assert "/etc/passwd" not in index or "root:" not in index  # named, never read
+
+
+def test_a_second_valid_config_with_a_taken_id_fails_alone_and_says_which_config_has_it(tmp_path):
+    twin = tmp_path / "twin" / "client.yaml"
+    twin.parent.mkdir()
+    twin.write_text("client: ok1\n")
+    executor = _RecordingExecutor()
+    run_reports([config("ok1"), twin], tmp_path / "out", notebook=TINY, executor=executor, write_index=False)
+    assert [(j.client, j.duplicate_of) for j in executor.jobs] == [("ok1", None), ("twin", str(config("ok1")))]
+    result = run_client(executor.jobs[1])  # what its worker does: the config is fine, the id is taken
+    assert (result.status, result.error_type) == ("failed", "ConfigError")
+    assert "client id 'ok1' is also used by another client config" in result.error
+    assert str(config("ok1")) in result.error
+
+
+def test_a_config_that_breaks_the_reader_unexpectedly_is_still_one_failed_client(tmp_path, monkeypatch):
+    from kpikit.config import ClientConfig
+
+    def explode(path):
+        raise RuntimeError("secret contents of the file")
+
+    monkeypatch.setattr(ClientConfig, "from_yaml", staticmethod(explode))
+    result = run_client(ClientJob(client="ok1", config=str(config("ok1")), out_dir=str(tmp_path), notebook=str(TINY)))
+    assert (result.status, result.error_type) == ("failed", "ConfigError")
+    assert "could not be read (RuntimeError)" in result.error and "secret" not in result.error
+
+
+def test_clients_arguments_that_do_not_parse_are_passed_on_as_client_configs(tmp_path):
+    from kpikit.report.cli import expand_clients
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("- a/client.yaml\n- [unclosed\n")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_bytes((BAD_CONFIGS / "alias_bomb.yaml").read_bytes())
+    started = time.monotonic()
+    assert expand_clients([broken, bomb]) == [broken, bomb]  # their jobs say what is wrong
+    assert time.monotonic() - started < 1  # composed, never expanded
+
+
+def test_the_terminal_summary_holds_every_line_of_a_failure():
+    failure = ClientResult("beta", "failed", "b.yaml", error="ads.csv: 2 problems\n  - row 3: x\n  - row 9: y",
+                           error_type="ValidationError")  # fmt: skip
+    summary = BatchResult(results=(failure,), out_dir=Path("/out")).summary()
+    assert summary.splitlines()[1:] == ["  FAILED beta: ValidationError: ads.csv: 2 problems",
+                                        "      - row 3: x", "      - row 9: y"]  # fmt: skip
 
 
 def test_run_client_never_raises(tmp_path):
@@ -181,8 +264,9 @@ def test_rerun_is_byte_identical_and_a_killed_run_leaves_the_old_report(tmp_path
     for name, data in before.items():
         assert (out / "ok1" / name).read_bytes() == data, f"{name} changed by a killed run"
     assert json.loads((out / "ok1" / "metrics.json").read_text())["greeting"] == "v1"
-    # the next run cleans the killed run's staging folder up
-    assert run_reports([config("ok1")], out, notebook=TINY, jobs=1, parameters={"greeting": "v1"}).ok
+    # the next run takes the killed run's lock over and cleans its staging folder up
+    with pytest.warns(UserWarning, match=rf"took over the stale lock .* \(PID {proc.pid} is no longer running\)"):
+        assert run_reports([config("ok1")], out, notebook=TINY, jobs=1, parameters={"greeting": "v1"}).ok
     assert not list((out / "ok1").glob(".partial-*"))
 
 

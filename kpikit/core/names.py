@@ -1,9 +1,11 @@
-"""Sentinels, identifiers and domain normalisation: one definition each.
+"""Sentinels, identifiers, control characters and domain normalisation: one definition each.
 
 Examples
 --------
 >>> is_plain_id("acme-industrial"), is_plain_id("acme\\n"), is_plain_id("../etc")
 (True, False, False)
+>>> strip_controls("\\x00\\x1b[31m\\x07Brand\\tSearch\\u0085")
+'[31mBrand\\tSearch'
 >>> import pandas as pd
 >>> normalise_domains(pd.Series(["https://www.Acme.com:443/about?x=1", "acme.com", " ", None])).tolist()
 ['acme.com', 'acme.com', nan, nan]
@@ -24,6 +26,8 @@ __all__ = [
     "is_file_stem",
     "normalise_domains",
     "on_uniques",
+    "CONTROL_CHARS",
+    "strip_controls",
 ]
 
 #: The engine's label for an empty segment value (campaign, ad group, channel, period...).
@@ -39,6 +43,21 @@ _PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 # File stems (snapshots, charts) may also hold dots, never a separator or a leading dot.
 _FILE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,100}")
 CLIENT_ID_RULE = "letters, digits, '-' or '_' (at most 64, starting with a letter or digit)"
+
+
+#: Control characters removed from every text kpikit shows: C0 (except tab and newline), DEL and C1.
+#: A NUL or an ESC in a campaign name makes vl-convert abort (the kernel dies) and an SVG invalid XML;
+#: a BEL or a C1 code is invisible in a table but not to a terminal. Removed in the loader's text scrub
+#: (:mod:`kpikit.ingest.scrub`) and in a config's free text (:mod:`kpikit.config`).
+CONTROL_CHARS = frozenset(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n")
+_CONTROL_TABLE = dict.fromkeys(map(ord, CONTROL_CHARS))
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without :data:`CONTROL_CHARS` (the same object when it holds none)."""
+    if text.isprintable() or not any(ch in CONTROL_CHARS for ch in text):
+        return text
+    return text.translate(_CONTROL_TABLE)
 
 
 def is_plain_id(value: object) -> bool:

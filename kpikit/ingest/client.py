@@ -46,6 +46,7 @@ from kpikit.ingest.formats import FORMATS, Format, norm_header
 from kpikit.ingest.loader import LoadedFile, _money, inspect_file
 from kpikit.ingest.overlaps import Export, check_overlaps, identical_files
 from kpikit.ingest.report import FileReport, LoadReport, Overlap
+from kpikit.ingest.scrub import scrub_frame
 from kpikit.model import TABLES, ClientModel, conform, empty_table
 from kpikit.privacy import quote_header
 
@@ -264,6 +265,8 @@ def _target_accounts(path: Path) -> tuple[pd.DataFrame, FileReport]:
         report.dropped["duplicate"] = int(dup.sum())
     frame = frame[~empty & ~dup]
     report.rows_loaded = report.records = len(frame)
+    # Account names and tiers reach the model as text too: the same scrub as every export.
+    frame = scrub_frame("target_accounts", frame, report)
     return conform("target_accounts", frame, file=str(path)), report
 
 

@@ -44,7 +44,11 @@ def _totals_text(t: dict[str, Any]) -> str:
 
 
 def _scrub_lines(scrubbed: dict[str, dict[str, int]]) -> list[str]:
-    """``3 distinct campaign value(s) held an email (120 rows): replaced by [email]``, one line per column."""
+    """``3 distinct campaign value(s) held an email (120 rows): replaced by [email]``, one line per column.
+
+    >>> _scrub_lines({"campaign": {"emails": 0, "phones": 0, "rows": 4, "controls": 2}})
+    ['2 distinct campaign value(s) held control characters (4 rows): removed']
+    """
     lines = []
     for column, c in scrubbed.items():
         parts = [f"{c['emails']:,} distinct {column} value(s) held an email"] if c.get("emails") else []
@@ -52,8 +56,16 @@ def _scrub_lines(scrubbed: dict[str, dict[str, int]]) -> list[str]:
             parts.append(
                 f"{c['phones']:,} " + ("a phone number" if parts else f"distinct {column} value(s) held a phone number")
             )
+        if c.get("controls"):
+            parts.append(
+                f"{c['controls']:,} "
+                + ("control characters" if parts else f"distinct {column} value(s) held control characters")
+            )
         tokens = " / ".join(t for t, k in (("[email]", "emails"), ("[phone]", "phones")) if c.get(k))
-        lines.append(f"{', '.join(parts)} ({c.get('rows', 0):,} rows): replaced by {tokens}")
+        done = [f"replaced by {tokens}"] if tokens else []
+        if c.get("controls"):
+            done.append("control characters removed" if tokens else "removed")
+        lines.append(f"{', '.join(parts)} ({c.get('rows', 0):,} rows): {', '.join(done)}")
     return lines
 
 

@@ -9,8 +9,13 @@
 Each argument is a client config (``client.yaml``, or the folder holding
 one) or a clients list: a YAML list of client config paths, relative to the
 list's folder (``data_samples/clients.yaml`` has that shape). The command
-prints a progress bar, then a summary; it exits 1 when any client failed, 2
-on bad arguments.
+prints a progress bar, then a summary with every failed client's whole message.
+
+Exit status: 0 when every report was written; 1 when any client failed (the
+others are written, and ``DIR/index.html`` explains each failure); 2 when nothing
+ran: bad arguments, an unreadable clients list, a problem of the whole batch
+(duplicate client ids, a missing workbook or kernel), or another ``kpikit report``
+writing into the same ``--out`` (the message names its lock file and PID).
 """
 
 from __future__ import annotations
@@ -23,13 +28,23 @@ from pathlib import Path
 
 import yaml
 
-from kpikit.errors import ConfigError, ReportError
+from kpikit.errors import ConfigError, KpikitError, ReportError
 
 __all__ = ["main", "expand_clients", "build_parser"]
 
 
 def expand_clients(paths: Sequence[str | os.PathLike]) -> list[Path]:
     """Client config paths from command-line arguments (configs, folders or clients lists).
+
+    Only a clients list is read here, and only its shape: any file that is not a
+    well-formed list (a client config, or a broken file of either kind) is passed on
+    as a client config, so the client's own job reads it and says what is wrong. One
+    bad config never stops the batch here.
+
+    Raises
+    ------
+    ConfigError
+        for a clients list whose items are not paths.
 
     Examples
     --------
@@ -38,8 +53,9 @@ def expand_clients(paths: Sequence[str | os.PathLike]) -> list[Path]:
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     root = Path(tmp)
     ...     _ = (root / "clients.yaml").write_text("- acme/client.yaml\\n- beta/client.yaml\\n")
-    ...     [p.relative_to(root).as_posix() for p in expand_clients([root / "clients.yaml"])]
-    ['acme/client.yaml', 'beta/client.yaml']
+    ...     _ = (root / "broken.yaml").write_text("client: [unclosed\\n")
+    ...     [p.relative_to(root).as_posix() for p in expand_clients([root / "clients.yaml", root / "broken.yaml"])]
+    ['acme/client.yaml', 'beta/client.yaml', 'broken.yaml']
     """
     configs: list[Path] = []
     for raw in paths:
@@ -47,30 +63,43 @@ def expand_clients(paths: Sequence[str | os.PathLike]) -> list[Path]:
         if path.is_dir():
             configs.append(path / "client.yaml")
             continue
-        if not path.is_file():
-            configs.append(path)  # the runner reports "client config not found" for this client
+        items = _clients_list(path)
+        if items is None:
+            configs.append(path)  # a client config, or not found: the client's job says which
             continue
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"not valid YAML: {exc}", file=str(path), fix="check indentation and quoting") from None
-        if isinstance(data, dict) and "clients" in data:
-            data = data["clients"]
-        if isinstance(data, list):
-            for i, item in enumerate(data, start=1):
-                if not isinstance(item, str | os.PathLike):
-                    raise ConfigError(
-                        "a clients list holds paths to client.yaml files",
-                        file=str(path),
-                        row=i,
-                        found=repr(item),
-                        fix="write one path per line, e.g. '- acme/client.yaml'",
-                    )
-                entry = path.parent / item
-                configs.append(entry / "client.yaml" if entry.is_dir() else entry)
-        else:
-            configs.append(path)  # a client config (the runner validates it)
+        for i, item in enumerate(items, start=1):
+            if not isinstance(item, yaml.ScalarNode) or not item.value or item.tag != "tag:yaml.org,2002:str":
+                raise ConfigError(
+                    "a clients list holds paths to client.yaml files",
+                    file=str(path),
+                    row=item.start_mark.line + 1,
+                    found=f"item {i}",
+                    fix="write one path per line, e.g. '- acme/client.yaml'",
+                )
+            entry = path.parent / item.value
+            configs.append(entry / "client.yaml" if entry.is_dir() else entry)
     return configs
+
+
+def _clients_list(path: Path) -> list | None:
+    """The item nodes of a clients list (a YAML list, or ``clients:`` holding one); None for anything else.
+
+    Composed, never constructed: aliases are not expanded (an alias bomb costs nothing here)
+    and items are read from their nodes. A file that does not parse is not a clients list.
+    """
+    from kpikit.config import MAX_YAML_BYTES
+
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_YAML_BYTES + 1)
+        if len(raw) > MAX_YAML_BYTES:
+            return None
+        node = yaml.compose(raw.decode("utf-8-sig"), Loader=yaml.SafeLoader)
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    if isinstance(node, yaml.MappingNode):
+        node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == "clients"), None)
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,7 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("kpikit report: --jobs must be at least 1", file=sys.stderr)
         return 2
-    configs = expand_clients(args.clients)
+    try:
+        configs = expand_clients(args.clients)
+    except KpikitError as exc:
+        print(f"kpikit report: {exc}", file=sys.stderr)
+        return 2
     if not configs:
         print("kpikit report: no clients given", file=sys.stderr)
         return 2
@@ -168,7 +201,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             pdf=args.pdf,
             xlsx=args.xlsx,
             browser=args.browser,
+            notice=lambda line: print(line, file=sys.stderr),
         )
+    except KpikitError as exc:  # raised before any client ran
+        print(f"kpikit report: {exc}", file=sys.stderr)
+        return 2
     finally:
         bar.close()
         if dask_client is not None:

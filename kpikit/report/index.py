@@ -44,6 +44,8 @@ __all__ = [
     "Headline",
     "HEADLINES",
     "LINKS",
+    "FAILURE_HEADINGS",
+    "failure_text",
     "index_table",
     "index_page",
     "write_index",
@@ -116,6 +118,20 @@ HEADLINES: list[Headline] = [
     Headline("Cost per real outcome", ("headline.cost_per_real_outcome_paid", "real_outcome_cost.cost_per"), "money"),
     Headline("Pipeline", ("totals.pipeline",), "money"),
 ]
+
+#: What a failed client's row is headed with, by kind of failure (:attr:`ClientResult.error_type
+#: <kpikit.report.runner.ClientResult>`): words for the account team, not exception names.
+FAILURE_HEADINGS: dict[str, str] = {
+    "ConfigError": "The client's settings file (client.yaml) needs fixing",
+    "ConfigValidationError": "The client's settings file (client.yaml) needs fixing",
+    "ValidationError": "An export could not be loaded",
+    "DataError": "An export could not be loaded",
+    "UnknownFormatError": "An export was not recognised",
+    "CurrencyError": "Money in a currency without an exchange rate",
+    "KernelDied": "The report stopped unexpectedly (a crash or out of memory)",
+    "Timeout": "The report ran too long and was stopped",
+}
+FAILURE_DEFAULT = "The report could not be produced"
 
 #: Files a client's folder may hold besides its report: (file, link text). Linked only when written.
 LINKS: tuple[tuple[str, str], ...] = (
@@ -217,6 +233,30 @@ def _links(result: Any, out_dir: str | os.PathLike | None) -> str:
     return '<span class="kk-links">' + "".join(f'<a href="{_e(h)}">{_e(w)}</a>' for h, w in found) + "</span>"
 
 
+def failure_text(result: Any) -> str:
+    """A failed client's message as the index shows it: paths inside its folder relative to the folder.
+
+    The terminal keeps the full paths; the page the account team reads names ``client.yaml`` or
+    ``exports/ads.csv``, never a consultant's home folder.
+
+    >>> from kpikit.report.runner import ClientResult
+    >>> r = ClientResult("beta", "failed", "/work/clients/beta/client.yaml",
+    ...                  error="/work/clients/beta/exports/ads.csv: 1 problem\\n  - row 7: bad", error_type="DataError")
+    >>> print(failure_text(r))
+    exports/ads.csv: 1 problem
+      - row 7: bad
+    >>> failure_text(ClientResult("beta", "failed", "/work/clients/beta/client.yaml",
+    ...                           error="copy the file into the client folder /work/clients/beta"))
+    "copy the file into the client folder 'beta'"
+    """
+    text = result.error or ""
+    folder = Path(result.config).parent if result.config else Path(".")
+    if folder.name in ("", "."):
+        return text
+    # Files inside the folder by their relative path; the folder itself by its name.
+    return text.replace(f"{folder}{os.sep}", "").replace(str(folder), repr(folder.name))
+
+
 def index_table(results: Sequence[Any], out_dir: str | os.PathLike | None = None) -> str:
     """The index as an HTML ``<table>`` (also :meth:`BatchResult._repr_html_`).
 
@@ -244,9 +284,10 @@ def index_table(results: Sequence[Any], out_dir: str | os.PathLike | None = None
                 if r.failed_cell is not None
                 else ""
             )
+            heading = FAILURE_HEADINGS.get(r.error_type or "", FAILURE_DEFAULT)
             cells = (
-                f'<td colspan="{len(HEADLINES) + 1}"><strong>{_e(r.error_type or "Error")}</strong>{where}'
-                f'<pre class="kk-error">{_e(r.error or "")}</pre></td>'
+                f'<td colspan="{len(HEADLINES) + 1}"><strong>{_e(heading)}</strong>{where}'
+                f'<pre class="kk-error">{_e(failure_text(r))}</pre></td>'
             )
         rows.append(
             f'<tr class="kk-{_e(r.status)}" data-client="{_e(r.client)}"><td>{client}</td><td>{status}</td>{cells}</tr>'

@@ -26,6 +26,16 @@ Guarantees:
 * **One client never stops the batch.** A bad export, a failing cell, a
   kernel that dies (``os._exit``, segfault, OOM) or runs past ``timeout`` makes
   that client ``failed`` with a message; the others carry on.
+* **Each config is read in its own job.** The batch only peeks at each config's
+  ``client:`` id to name its folder (never raising); the client's job reads and
+  validates the whole config before any kernel starts, so bad YAML, an unknown
+  key, a path outside the client folder, an alias bomb, a UTF-16 file or a
+  clashing id fails that client alone, with the :class:`~kpikit.errors.KpikitError`
+  message, in ``index.html`` and on the terminal (:meth:`BatchResult.summary`).
+* **One batch per output folder.** ``DIR/.kpikit-report.lock`` names the running
+  batch's PID; a second batch into ``DIR`` refuses at once, a lock left by a dead
+  batch is taken over with a notice (:mod:`kpikit.report.lock`), and a staging
+  folder is removed only when the worker that made it is gone.
 * **Atomic outputs.** The workbook writes into a staging folder inside the
   client's folder; files are moved into place with :func:`os.replace` only
   when everything succeeded. A killed batch leaves whole files, never half of
@@ -78,8 +88,9 @@ from typing import Any
 
 from kpikit.core.names import CLIENT_ID_RULE, is_plain_id
 from kpikit.core.paths import workbook
-from kpikit.errors import KpikitError, ReportError
+from kpikit.errors import ConfigError, KpikitError, ReportError
 from kpikit.report._io import atomic_write_text, replace_dir, write_json
+from kpikit.report.lock import OutputLock, pid_alive
 from kpikit.report.redact import redact
 
 __all__ = [
@@ -141,8 +152,8 @@ class ClientJob:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     # Reuse the worker thread's warm kernel (namespace reset between clients).
     reuse_kernel: bool = True
-    # Set when the config could not even be read: the job fails without a kernel.
-    config_error: str | None = None
+    # The config of an earlier client with the same ``client:`` id: this one fails once its config is checked.
+    duplicate_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,12 +222,18 @@ class BatchResult:
         raise KeyError(client)
 
     def summary(self) -> str:
-        """A few lines for a terminal: counts, then one line per failed client."""
+        """Lines for a terminal: counts, then each failed client with its whole message.
+
+        The first line of a failure keeps the kind (``ConfigError``, ``KernelDied``...); the
+        rest of the message (every problem of a file, the fix) follows, indented, so a
+        consultant never has to open the index to learn what "1 problem" was.
+        """
         n_ok = sum(r.ok for r in self.results)
         lines = [f"{n_ok} of {len(self.results)} client reports written to {self.out_dir}"]
         for r in self.failed:
-            first = (r.error or "").strip().splitlines()[0:1]
-            lines.append(f"  FAILED {r.client}: {r.error_type}: {first[0] if first else ''}")
+            message = (r.error or "").strip().splitlines() or [""]
+            lines.append(f"  FAILED {r.client}: {r.error_type}: {message[0]}")
+            lines += [f"      {line.strip()}" for line in message[1:] if line.strip()]
         if self.index is not None:
             lines.append(f"index: {self.index}")
         return "\n".join(lines)
@@ -376,28 +393,70 @@ def run_client(job: ClientJob) -> ClientResult:
 
     try:
         target.mkdir(parents=True, exist_ok=True)
-        for stale in target.glob(_STAGING_PREFIX + "*"):  # left by a killed run
-            _remove(stale)
-        if job.config_error is not None:
-            _remove(target / "report.ipynb")
-            return failed("ConfigError", job.config_error)
+        for stale in target.glob(_STAGING_PREFIX + "*"):
+            if not _staging_alive(stale):  # left by a killed run; a live one is another worker's
+                _remove(stale)
+    except OSError as exc:
+        return failed(type(exc).__name__, str(exc))
+
+    # The config is read and validated here, in the client's own job, before any kernel starts:
+    # whatever is wrong with it (YAML, keys, paths, encoding, a parser crash) fails this client only.
+    cfg, problem = _read_config(job.config)
+    if problem is None and job.duplicate_of is not None:
+        problem = (
+            "ConfigError",
+            str(
+                ConfigError(
+                    f"client id {cfg.client!r} is also used by another client config: their reports would overwrite "
+                    "each other",
+                    file=job.config,
+                    found=job.duplicate_of,
+                    fix="give each client a unique `client:` id",
+                )
+            ),
+        )
+    if problem is not None:
+        _remove(target / "report.ipynb")  # no notebook ran: an old one must not look like this run's
+        return failed(*problem)
+
+    try:
         staging = target / f"{_STAGING_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
         staging.mkdir()
     except OSError as exc:
         return failed(type(exc).__name__, str(exc))
-
     try:
-        return _run_in(job, staging, target, start, failed)
+        return _run_in(job, cfg, staging, target, start, failed)
     finally:
         _remove(staging)
 
 
-def _run_in(job: ClientJob, staging: Path, target: Path, start: float, failed: Callable) -> ClientResult:
+def _read_config(path: str) -> tuple[Any, tuple[str, str] | None]:
+    """``(config, None)``, or ``(None, (error_type, message))`` when the client config cannot be used.
+
+    Never raises: a config that breaks the reader in a way kpikit did not foresee is still one
+    client's failure, described by its kind only (the exception text could quote the file).
+    """
+    from kpikit.config import ClientConfig
+
+    try:
+        return ClientConfig.from_yaml(path), None
+    except KpikitError as exc:
+        return None, (type(exc).__name__, str(exc))
+    except Exception as exc:  # isolation is the point: one client's config never stops the batch
+        return None, ("ConfigError", f"{path}: the client config could not be read ({type(exc).__name__})")
+
+
+def _staging_alive(folder: Path) -> bool:
+    """Whether the worker that made staging ``folder`` (``.partial-<pid>-<hex>``) is still running."""
+    pid = folder.name[len(_STAGING_PREFIX) :].split("-", 1)[0]
+    return pid.isdigit() and int(pid) != os.getpid() and pid_alive(int(pid))
+
+
+def _run_in(job: ClientJob, cfg: Any, staging: Path, target: Path, start: float, failed: Callable) -> ClientResult:
     # Deferred: papermill and nbconvert cost ~1.5 s to import; a worker pays it once.
     import nbformat
     import papermill
 
-    from kpikit.config import ClientConfig
     from kpikit.report.html import Branding, export_html, has_audience
     from kpikit.report.kernels import WARM, kernel_manager_class, kill_kernel, warm_engine
     from kpikit.report.redact import redact_notebook
@@ -443,7 +502,7 @@ def _run_in(job: ClientJob, staging: Path, target: Path, start: float, failed: C
             )
         metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
         write_json(metrics_path, metrics)  # canonical bytes whatever the workbook wrote
-        branding = Branding.from_config(ClientConfig.from_yaml(job.config))
+        branding = Branding.from_config(cfg)
         page = export_html(nb, branding)
         atomic_write_text(staging / "report.html", page)
         if has_audience(nb, "consultant"):
@@ -515,38 +574,64 @@ def _jobs_for(
     out_dir: Path,
     **common: Any,
 ) -> list[ClientJob]:
-    from kpikit.config import ClientConfig
-
     items = clients.items() if isinstance(clients, Mapping) else ((None, c) for c in clients)
-    jobs: list[ClientJob] = []
-    seen: dict[str, str] = {}
+    named: list[tuple[str, bool, Path]] = []  # (client id, taken from the folder name, config)
     for given_id, config in items:
         config_path = Path(config)
         if config_path.is_dir():
             config_path = config_path / "client.yaml"
         config_path = config_path.resolve()
-        error = None
-        client = given_id
-        try:
-            cfg = ClientConfig.from_yaml(config_path)
-            client = client or cfg.client
-        except KpikitError as exc:
-            error = str(exc)
-            # The folder name stands in for the id, so the failure still gets a row and a folder.
-            client = client or re.sub(r"[^A-Za-z0-9_-]", "_", config_path.parent.name).lstrip("_-") or "client"
-        client_dir(out_dir, client)  # raises ReportError for ids that escape out_dir
-        if client in seen:
+        client = given_id or _peek_client_id(config_path)
+        named.append((client or _folder_id(config_path), client is None, config_path))
+    jobs: list[ClientJob] = []
+    seen: dict[str, str] = {}  # client id -> its config
+    taken = {client for client, fallback, _ in named if not fallback}
+    listed: set[Path] = set()
+    for client, fallback, config_path in named:
+        if config_path in listed:
             raise ReportError(
-                f"two configs use client id {client!r}: their reports would overwrite each other",
+                "the same client config is listed twice: its reports would overwrite each other",
                 file=str(config_path),
-                found=f"{seen[client]} and {config_path}",
-                fix="give each client a unique `client:` id",
+                fix="list each client once (a config and its folder are the same client)",
             )
+        listed.add(config_path)
+        duplicate_of = None
+        if not fallback and client in seen:
+            # Another config has this id: this client fails on its own, under a stand-in id, once its
+            # config is checked (a real problem in it comes first), instead of stopping the batch.
+            duplicate_of, fallback, client = seen[client], True, _folder_id(config_path)
+        if fallback:
+            # A stand-in id must not collide: two broken configs are two failures, not a batch refusal.
+            base, n = client, 1
+            while client in seen or client in taken:
+                n += 1
+                client = f"{base[:60]}-{n}"
+        client_dir(out_dir, client)  # raises ReportError for ids that escape out_dir
         seen[client] = str(config_path)
         jobs.append(
-            ClientJob(client=client, config=str(config_path), out_dir=str(out_dir), config_error=error, **common)
+            ClientJob(client=client, config=str(config_path), out_dir=str(out_dir), duplicate_of=duplicate_of, **common)
         )
     return jobs
+
+
+def _peek_client_id(config_path: Path) -> str | None:
+    """The ``client:`` id a config names, to name its output folder (None: no usable id); never raises.
+
+    Only the id is looked at, through the bounded YAML reader, and nothing is validated
+    here: the client's own job reads and validates the whole config.
+    """
+    from kpikit.config import read_yaml_mapping
+
+    try:
+        client = read_yaml_mapping(config_path, what="client config", missing_fix="", template="").get("client")
+    except Exception:  # the job reports what is wrong with the config
+        return None
+    return client if is_plain_id(client) else None
+
+
+def _folder_id(config_path: Path) -> str:
+    # The folder name stands in for the id, so a config without one still gets a row and a folder.
+    return re.sub(r"[^A-Za-z0-9_-]", "_", config_path.parent.name).lstrip("_-")[:64] or "client"
 
 
 def default_executor(jobs: int | None = None) -> ProcessPoolExecutor:
@@ -587,6 +672,7 @@ def run_reports(
     pdf: bool = False,
     xlsx: bool = False,
     browser: str | os.PathLike | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Run the report workbook for every client and write ``out_dir/index.html``.
 
@@ -628,6 +714,9 @@ def run_reports(
         Also write ``tables.xlsx`` per client (the workbook's ``xlsx`` parameter).
     browser : path, optional
         Chromium or Chrome executable for ``pdf`` (see :func:`kpikit.report.pdf.find_browser`).
+    notice : callable, optional
+        Called with one line when the batch takes over a stale lock on ``out_dir`` left by a
+        run that died (default: a :class:`UserWarning`).
 
     Returns
     -------
@@ -639,7 +728,8 @@ def run_reports(
     ReportError
         Before anything runs, for problems that concern the whole batch: a
         client id that would escape ``out_dir``, duplicate ids, a missing
-        workbook or kernel, unknown parameters.
+        workbook or kernel, unknown parameters, or another batch writing into ``out_dir``
+        (:class:`~kpikit.report.lock.OutputLock`; the message names the lock file and its PID).
     """
     from kpikit.report.kernels import resolve_kernel_name
 
@@ -676,7 +766,28 @@ def run_reports(
         reuse_kernel=reuse_kernels,  # `kpikit report --fresh-kernels` arrives here as False
     )
     out.mkdir(parents=True, exist_ok=True)
+    # Held until the index is written: a second batch into this folder refuses at once (kpikit.report.lock).
+    with OutputLock(out, notice=notice or _warn):
+        return _run_batch(job_list, out, executor, jobs, progress, pdf, browser, write_index)
 
+
+def _warn(line: str) -> None:
+    import warnings
+
+    warnings.warn(line, stacklevel=3)
+
+
+def _run_batch(
+    job_list: list[ClientJob],
+    out: Path,
+    executor: Executor | None,
+    jobs: int | None,
+    progress: Callable[[ClientResult], None] | None,
+    pdf: bool,
+    browser: Any,
+    write_index: bool,
+) -> BatchResult:
+    """Run ``job_list`` on the executor, then the PDFs and the index (the caller holds the lock)."""
     own = executor is None
     pool = default_executor(min(jobs or os.cpu_count() or 1, max(len(job_list), 1))) if own else executor
     results: dict[str, ClientResult] = {}
