@@ -31,11 +31,11 @@ Examples
 >>> ClientConfig.from_dict({"client": "../escape"})
 Traceback (most recent call last):
 ...
-kpikit.errors.ConfigError: column 'client': client id must be letters, digits, '-' or '_' (found '../escape'). Fix: rename the client, e.g. 'acme-industrial'
+kpikit.errors.ConfigError: key 'client': client id must be letters, digits, '-' or '_' (found '../escape'). Fix: rename the client, e.g. 'acme-industrial'
 >>> ClientConfig.from_dict({"client": "acme", "funnel": {"real_outcom": "won"}})
 Traceback (most recent call last):
 ...
-kpikit.errors.ConfigError: column 'funnel.real_outcom': unknown key in funnel (expected one of ['real_outcome', 'stages'], found 'real_outcom'). Fix: did you mean 'real_outcome'?
+kpikit.errors.ConfigError: key 'funnel.real_outcom': unknown key in funnel (expected one of ['real_outcome', 'stages'], found 'real_outcom'). Fix: did you mean 'real_outcome'?
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ class ClientConfig:
         Raises
         ------
         ConfigError
-            one problem: the key path in ``column``, what was expected and found, and a fix.
+            one problem: the key path in ``key``, what was expected and found, and a fix.
         ConfigValidationError
             several problems, every one listed.
         """
@@ -275,16 +275,12 @@ class _Context:
 
     def add(self, key: str, message: str, *, found: Any = _ABSENT, fix: str, expected: str | None = None) -> None:
         shown = None if found is _ABSENT else _show(found)
-        self.problems.append(
-            Problem(message, file=self.file, column=key or None, expected=expected, found=shown, fix=fix)
-        )
+        self.problems.append(Problem(message, file=self.file, key=key or None, expected=expected, found=shown, fix=fix))
 
     def error(self) -> ConfigError:
         if len(self.problems) == 1:
             p = self.problems[0]
-            return ConfigError(
-                p.message, file=self.file, column=p.column, expected=p.expected, found=p.found, fix=p.fix
-            )
+            return ConfigError(p.message, file=self.file, key=p.key, expected=p.expected, found=p.found, fix=p.fix)
         return ConfigValidationError(self.problems, file=self.file)
 
 

@@ -59,6 +59,7 @@ class Problem:
     expected: str | None = None
     found: str | None = None
     fix: str | None = None
+    key: str | None = None  # a config key path (``report.logo``), where a file has no rows and columns
 
     def location(self) -> str:
         parts = []
@@ -66,6 +67,8 @@ class Problem:
             parts.append(f"row {self.row}")
         if self.column is not None:
             parts.append(f"column {self.column!r}")
+        if self.key is not None:
+            parts.append(f"key {self.key!r}")
         return ", ".join(parts)
 
     def __str__(self) -> str:
@@ -111,8 +114,10 @@ class KpikitError(Exception):
         expected: str | None = None,
         found: str | None = None,
         fix: str | None = None,
+        key: str | None = None,
     ) -> None:
         self.message = message
+        self.key = key
         self.file = None if file is None else str(file)
         self.row = row
         self.column = column
@@ -133,6 +138,7 @@ class KpikitError(Exception):
                 expected=self.expected,
                 found=self.found,
                 fix=self.fix,
+                key=self.key,
             )
         ]
 
@@ -174,6 +180,7 @@ class _Problems:
             expected=first.expected,
             found=first.found,
             fix=first.fix,
+            key=first.key,
         )
 
     @property

@@ -61,7 +61,7 @@ def test_bad_configs_say_what_and_where(tmp_path, text, column, fragment):
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert info.value.column == column
+    assert info.value.key == column
     assert info.value.file == str(path)
     assert fragment in str(info.value)
     assert info.value.fix
@@ -110,11 +110,11 @@ def test_sample_clients_load_with_every_path_inside_their_folder(client):
 def test_a_single_problem_is_a_plain_config_error_and_several_are_listed(tmp_path):
     with pytest.raises(ConfigError) as one:
         load_config(write(tmp_path, "client: a\nreport: {agncy: X}\n"))
-    assert type(one.value) is ConfigError and one.value.column == "report.agncy"
+    assert type(one.value) is ConfigError and one.value.key == "report.agncy"
     assert "did you mean 'agency'?" in str(one.value)
     with pytest.raises(ConfigError) as many:
         load_config(write(tmp_path, "client: a\nreport: {agncy: X}\nfunnel: {real_outcom: won}\n"))
-    assert [p.column for p in many.value.problems] == ["report.agncy", "funnel.real_outcom"]
+    assert [p.key for p in many.value.problems] == ["report.agncy", "funnel.real_outcom"]
     assert str(many.value).splitlines()[0].endswith("client.yaml: 2 problems")
 
 

@@ -274,14 +274,14 @@ def test_several_problems_come_in_one_error_each_with_its_key_path():
         load_config(BAD / "many_problems.yaml")
     exc = info.value
     assert isinstance(exc, ConfigError)
-    assert [p.column for p in exc.problems] == [
+    assert [p.key for p in exc.problems] == [
         "curency",
         "fx_rates",
         "funnel.real_outcom",
         "report.agncy",
         "report.logo",
     ]
-    assert exc.column == "curency", "the error's own fields describe the first problem"
+    assert exc.key == "curency", "the error's own fields describe the first problem"
     assert all(p.file == exc.file for p in exc.problems)
     assert exc.to_dict()["error"] == "ConfigValidationError"
 

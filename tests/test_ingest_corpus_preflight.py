@@ -147,33 +147,33 @@ _MODEL_CHECKS = tuple(c.name for c in CHECKS.values() if c.needs_model)
 CASES: dict[str, Flight] = {
     # before: "2 file(s): all load", exit 0, then `kpikit metrics` stops on CurrencyError
     "client_missing_fx_rate": Flight(
-        1, {"fx_rates": ("column 'fx_rates'", "USD", "google_ads_campaigns.csv", "reporting currency EUR",
+        1, {"fx_rates": ("key 'fx_rates'", "USD", "google_ads_campaigns.csv", "reporting currency EUR",
                          "add `fx_rates: {USD: RATE}` (EUR per 1 USD)")},
         loads=False, skipped=_MODEL_CHECKS,
     ),
     # before: exit 0, then `kpikit report` stops on "logo file not found"
     "client_missing_logo": Flight(
-        1, {"logo": ("column 'report.logo'", "logo file not found", "fjellheim-logo.png",
+        1, {"logo": ("key 'report.logo'", "logo file not found", "fjellheim-logo.png",
                      "put the logo beside client.yaml or set report.logo: null")},
     ),
     # before: exit 0, and the report embeds a 404 page as image/png (a broken image in the client's header)
     "client_logo_not_image": Flight(
-        1, {"logo": ("column 'report.logo'", "'logo.png'", "not a PNG image", "b'<!DOCTYP'",
+        1, {"logo": ("key 'report.logo'", "'logo.png'", "not a PNG image", "b'<!DOCTYP'",
                      "export the logo again as PNG or SVG")},
     ),
     # before: exit 0, and the client's report says it comes from "Your Agency"
     "client_placeholder_agency": Flight(
-        1, {"template_placeholders": ("column 'report.agency'", "the template's 'Your Agency'",
+        1, {"template_placeholders": ("key 'report.agency'", "the template's 'Your Agency'",
                                       "set report.agency to the client's own value")},
         warnings={"target_accounts_rows": ("column 'account_domain'", "no account with a domain",
                                            "only its header", "remove target_accounts")},
     ),
     # before: exit 0; the map entry was ignored without a word and 3 webinar leads matched no spend
     "client_campaign_map_to_nothing": Flight(
-        1, {"campaign_map": ("column 'campaign_map.spring_webinar_24'", "'Webinar - Sprng 2024'",
+        1, {"campaign_map": ("key 'campaign_map.spring_webinar_24'", "'Webinar - Sprng 2024'",
                              "names no campaign or ad group", "closest campaigns: 'Webinar - Spring 2024'",
                              "did you mean 'Webinar - Spring 2024'?")},
-        warnings={"campaign_map_keys": ("column 'campaign_map.brand-search'", "maps nothing")},
+        warnings={"campaign_map_keys": ("key 'campaign_map.brand-search'", "maps nothing")},
     ),
     # before: exit 0, then metrics.json has no real outcome at all (key_account "not measured", cost null)
     "client_target_accounts_no_domains": Flight(
@@ -194,7 +194,8 @@ def _run(args: list[str], capsys) -> tuple[int, dict]:
 
 def _words(problems: list[dict]) -> str:
     return " | ".join(
-        f"column {p['column']!r}: {p['message']} (expected {p['expected']}, found {p['found']}). Fix: {p['fix']}"
+        f"{'key' if p['key'] else 'column'} {p['key'] or p['column']!r}: {p['message']} "
+        f"(expected {p['expected']}, found {p['found']}). Fix: {p['fix']}"
         for p in problems
     )
 
@@ -407,17 +408,17 @@ def test_every_check_has_a_case_that_fails_it(tmp_path, monkeypatch):
     monkeypatch.delenv("KPIKIT_SALT", raising=False)
     pf = preflight(demo)
     (ex,) = [r for r in pf.results if r.name == "template_examples"]
-    assert [p.column for p in ex.problems] == ["client", "salt"] and pf.ok  # warnings only: exit 0
+    assert [p.key for p in ex.problems] == ["client", "salt"] and pf.ok  # warnings only: exit 0
     seen |= _failing(pf)
 
     def broken_metrics(model):
-        raise KpikitError("a stage is missing", column="funnel.stages", fix="add it")
+        raise KpikitError("a stage is missing", key="funnel.stages", fix="add it")
 
     # kpikit.analysis re-exports the function under the module's name: patch the module itself
     monkeypatch.setattr(importlib.import_module("kpikit.analysis.metrics"), "metrics", broken_metrics)
     pf = preflight(demo)
     (mt,) = [r for r in pf.results if r.name == "metrics"]
-    assert mt.status == ERROR and mt.problems[0].column == "funnel.stages"
+    assert mt.status == ERROR and mt.problems[0].key == "funnel.stages"
     seen |= _failing(pf)
     assert seen == set(CHECKS)
     assert {c.level for c in CHECKS.values()} == {ERROR, WARNING}

@@ -256,7 +256,7 @@ def test_client_yaml_date_order_beats_other_exports_and_a_contradiction_warns(tm
     assert (first.date_order, first.date_order_from) == ("day_first", "declared")
     assert (second.date_order, second.date_order_from) == ("month_first", "values")
     (warning,) = model.load_report.warnings
-    assert "b_leads_us.csv: dates read only month-first" in str(warning) and warning.column == "dates.order"
+    assert "b_leads_us.csv: dates read only month-first" in str(warning) and warning.key == "dates.order"
 
 
 def test_date_order_setting_is_validated():

@@ -83,7 +83,7 @@ def convert_tables(
             f"cannot mix {cur} with the reporting currency {target} without an exchange rate "
             f"(currencies without a rate: {', '.join(sorted(missing))}{where})",
             file=file,
-            column="fx_rates",
+            key="fx_rates",
             expected=f"a rate for {cur}",
             found=f"fx_rates {dict(config.fx_rates)!r}",
             fix=f"add `fx_rates: {{{cur}: RATE}}` ({target} per 1 {cur}) to the client config",

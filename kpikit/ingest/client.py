@@ -182,7 +182,7 @@ def _settle_date_orders(results: list, config: ClientConfig, formats: list[Forma
                         f"{', '.join(files)}: dates read only {_SAID[order]}, but client.yaml says "
                         f"`dates: {{order: {config.dates.order}}}` (used for exports whose dates read both ways)",
                         file=str(config.source or config.base_dir),
-                        column="dates.order",
+                        key="dates.order",
                         fix="check dates.order: it should be the order of the client's exports",
                     )
                 )

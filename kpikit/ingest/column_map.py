@@ -20,7 +20,7 @@ Examples
 >>> column_map_from_dict({"name": "x", "table": "spend", "columns": {"coast": "Cost"}})
 Traceback (most recent call last):
 ...
-kpikit.errors.ConfigError: column 'columns.coast': unknown target column for table 'spend' (found 'coast'). Fix: did you mean 'cost'? Targets: date, date_end, platform, account, ...
+kpikit.errors.ConfigError: key 'columns.coast': unknown target column for table 'spend' (found 'coast'). Fix: did you mean 'cost'? Targets: date, date_end, platform, account, ...
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def load_column_map(path: str | os.PathLike) -> Format:
 
 
 def _err(file: str | None, key: str, message: str, found: Any, fix: str) -> ConfigError:
-    return ConfigError(message, file=file, column=key, found=repr(found), fix=fix)
+    return ConfigError(message, file=file, key=key, found=repr(found), fix=fix)
 
 
 def column_map_from_dict(data: dict[str, Any], *, source: Path | None = None) -> Format:

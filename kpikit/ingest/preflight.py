@@ -171,7 +171,7 @@ def _fx_rates(s: Subject) -> list[Problem]:
             f"no exchange rate for {cur} (spend in {', '.join(sorted(set(files)))}): it cannot be converted into "
             f"the reporting currency {cfg.currency}",
             file=_where(s),
-            column="fx_rates",
+            key="fx_rates",
             expected=f"a rate for {cur}",
             found=f"fx_rates {dict(cfg.fx_rates)!r}",
             fix=f"add `fx_rates: {{{cur}: RATE}}` ({cfg.currency} per 1 {cur}) to the client config",
@@ -193,7 +193,7 @@ def _target_list(s: Subject) -> list[Problem]:
             Problem(
                 "the real outcome is key_account, but no target-account list is given: every count would be 0",
                 file=_where(s),
-                column="target_accounts",
+                key="target_accounts",
                 fix="add `target_accounts: target_accounts.csv` (account_domain, account_name, tier) to client.yaml",
             )
         ]
@@ -278,7 +278,7 @@ def _logo(s: Subject) -> list[Problem]:
         Problem(
             f"the logo is named {Path(logo).name!r} but its content is not a {suffix[1:].upper()} image",
             file=_where(s),
-            column="report.logo",
+            key="report.logo",
             expected=f"a {suffix[1:].upper()} file",
             found=f"a file starting with {head[:8]!r}" if head else "an empty file",
             fix="export the logo again as PNG or SVG and point report.logo at it, or set report.logo: null",
@@ -329,7 +329,7 @@ def _leftovers(s: Subject, keys: dict[str, tuple[Callable[[ClientConfig], Any], 
                 Problem(
                     f"{key} is still the template's {stand_in!r}: {why}",
                     file=_where(s),
-                    column=key,
+                    key=key,
                     found=repr(stand_in),
                     fix=f"set {key} to the client's own value in client.yaml",
                 )
@@ -359,7 +359,7 @@ def _campaign_map(s: Subject) -> list[Problem]:
         Problem(
             f"{m}: contacts with that CRM campaign would match no spend",
             file=_where(s),
-            column=f"campaign_map.{m.key}",
+            key=f"campaign_map.{m.key}",
             expected="a campaign (or ad group) name as the ad platform spells it",
             found=repr(m.value),
             fix=f"did you mean {m.closest[0]!r}?" if m.closest and not m.several else "name one campaign",
@@ -383,7 +383,7 @@ def _campaign_map_keys(s: Subject) -> list[Problem]:
         Problem(
             f"campaign_map key {raw!r} is no campaign of the CRM exports: the entry maps nothing",
             file=_where(s),
-            column=f"campaign_map.{raw}",
+            key=f"campaign_map.{raw}",
             fix="spell the key as the CRM's utm_campaign / campaign column does, or remove the entry",
         )
         for raw, k in zip(cmap, keys, strict=True)

@@ -93,7 +93,7 @@ class Branding:
             if not _COLOUR.match(value):
                 raise ReportError(
                     f"report colour {key!r} is not a CSS colour",
-                    column=f"report.colors.{key}",
+                    key=f"report.colors.{key}",
                     expected="a hex colour like '#1f4e79' or a colour name",
                     found=repr(value),
                     fix="fix report.colors in the client config",
@@ -121,7 +121,7 @@ def logo_data_uri(path: str | Path, *, config_file: Any = None) -> str:
         raise ReportError(
             "the logo must be a PNG, JPEG, GIF or SVG file",
             file=where,
-            column="report.logo",
+            key="report.logo",
             found=repr(path.name),
             fix="convert the logo to PNG or SVG",
         )
@@ -129,7 +129,7 @@ def logo_data_uri(path: str | Path, *, config_file: Any = None) -> str:
         raise ReportError(
             "logo file not found",
             file=where,
-            column="report.logo",
+            key="report.logo",
             found=repr(str(path)),
             fix="put the logo beside client.yaml or set report.logo: null",
         )
@@ -138,7 +138,7 @@ def logo_data_uri(path: str | Path, *, config_file: Any = None) -> str:
         raise ReportError(
             "logo file is too large to embed in every report",
             file=where,
-            column="report.logo",
+            key="report.logo",
             expected=f"at most {LOGO_MAX_BYTES // 1024} KB",
             found=f"{len(data) // 1024} KB",
             fix="export a smaller PNG (e.g. 400 px wide) or an SVG",
