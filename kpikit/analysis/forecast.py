@@ -554,6 +554,30 @@ def _gamma_poisson(rng, mean: np.ndarray, phi: float) -> np.ndarray:
     return rng.poisson(lam).astype("float64")
 
 
+#: Above this many won deals in a simulated week, their amounts' sum is drawn from its normal limit.
+_EXACT_DEALS = 30
+
+
+def _revenue(rng, won: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+    """Each simulated week's won deals, each worth an amount drawn from the client's won deals."""
+    if not len(amounts):
+        return np.full(won.shape, np.nan)
+    n = won.astype(np.int64)
+    out = np.zeros(won.shape)
+    few = n <= _EXACT_DEALS
+    k = np.where(few, n, 0).ravel()
+    if k.sum():
+        draws = rng.choice(amounts, size=int(k.sum()), replace=True)
+        cell = np.repeat(np.arange(k.size), k)
+        out += np.bincount(cell, weights=draws, minlength=k.size).reshape(won.shape)
+    if (~few).any():
+        # Many deals: the sum of n draws is n·mean ± sqrt(n)·sd (a large client's week, in microseconds).
+        m = n[~few].astype("float64")
+        mu, sd = float(amounts.mean()), float(amounts.std())
+        out[~few] = np.maximum(m * mu + np.sqrt(m) * sd * rng.standard_normal(m.shape), 0.0)
+    return out
+
+
 def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: int) -> ForecastResult:
     rng = np.random.default_rng(fc.seed)
     S = fc.n_sims
@@ -590,13 +614,7 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
     won_mean_new = convolve_lags(opps, rho, H) * pw
     won_mean_old = fc.funnel_opps[None, :H] * pw
     won = rng.poisson(np.maximum(won_mean_new + won_mean_old, 0.0)).astype("float64")
-    if len(fc.won_amounts):
-        n_total = int(won.sum())
-        draws = rng.choice(fc.won_amounts, size=n_total, replace=True)
-        cell = np.repeat(np.arange(won.size), won.ravel().astype(np.int64))
-        revenue = np.bincount(cell, weights=draws, minlength=won.size).reshape(won.shape)
-    else:
-        revenue = np.full(won.shape, np.nan)
+    revenue = _revenue(rng, won, fc.won_amounts)
     sims = {LEAD: leads.sum(axis=1), OPPORTUNITY: opps, WON: won, "revenue": revenue}
     weeks = pd.to_datetime(week_start(fc.origin_week + np.arange(H))).astype("datetime64[us]")
     rows = []
@@ -606,7 +624,10 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
             qs = np.full((4, H), np.nan)
             mean = np.full(H, np.nan)
         else:
-            qs = np.quantile(x, _Q, axis=0)
+            # Counts are whole numbers: spread each simulated count over its unit interval so a band's
+            # ends are not pushed out to whole numbers (which would make an 80 % band hold ~90 %).
+            smooth = x + rng.uniform(-0.5, 0.5, x.shape) if stage != "revenue" else x
+            qs = np.maximum(np.quantile(smooth, _Q, axis=0), 0.0)
             mean = x.mean(axis=0)
         rows.append(
             pd.DataFrame(
@@ -646,7 +667,8 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
         i = fc.platforms.index(pl)
         warnings.append(
             f"Planned spend on {_words(pl)} ({fmt(weekly[i].max(), 'money', fc.currency)} a week) is above the "
-            f"highest week observed ({fmt(fc.max_weekly[pl], 'money', fc.currency)}): extrapolated, no evidence."
+            f"highest week observed ({fmt(fc.max_weekly[pl], 'money', fc.currency)}); extrapolated: no evidence "
+            "that the response curve holds there."
         )
     won_lag = fc.won_flow.lag_quantile(0.5) + fc.lead_to_opportunity_weeks
     if won_lag >= H:

@@ -101,7 +101,8 @@ def format_text(doc: dict[str, Any], parts: Any = None, current: dict[str, float
     lines = [f"{doc['client']}: forecast for {doc['horizon_weeks']} weeks ({cur})", "", "plan (weekly spend):"]
     for platform, v in doc["plan"].items():
         now = "" if current is None else f"   now {fmt(current.get(platform), 'money', cur)}"
-        lines.append(f"  {platform:<16}{fmt(v, 'money', cur):>18}{now}")
+        flag = "   extrapolated: no evidence" if platform in doc.get("extrapolated", ()) else ""
+        lines.append(f"  {platform:<16}{fmt(v, 'money', cur):>18}{now}{flag}")
     rows: dict[str, dict[str, dict[str, Any]]] = {}
     for r in doc["forecast"]:
         rows.setdefault(r["week"], {})[r["stage"]] = r
@@ -176,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     changed = plan is not None or args.scale != 1.0
     now = fc.forecast(None, args.horizon) if changed else None
+    doc["extrapolated"] = list(result.extrapolated)
     doc["totals"] = {
         s: {"plan": result.total(s), "current": None if now is None else now.total(s)} for s in FORECAST_STAGES
     }
