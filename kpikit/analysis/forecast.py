@@ -281,14 +281,16 @@ def _flow_beta(flow: Flow) -> tuple[float, float]:
     return k + 0.5, max(n - k, 0.0) + 0.5
 
 
-def fit_forecast(
-    model, *, seed: int = 0, n_sims: int = N_SIMS, _history_: _History | None = None, _origin_week: int | None = None
-) -> Forecaster:
-    """Fit the forecast's pieces on the complete weeks of ``model`` (or before an origin).
+def fit_forecast(model, *, origin=None, seed: int = 0, n_sims: int = N_SIMS) -> Forecaster:
+    """Fit the forecast's pieces on the complete weeks of ``model`` (or on the weeks before ``origin``).
 
     Parameters
     ----------
     model : ClientModel
+    origin : date-like, optional
+        Fit only on what was recorded before the Monday of this date's week, as a backtest does
+        (an opportunity dated later is a lead still maturing). Default: the first week the data
+        does not fully cover.
     seed : int
         Seed of the curve bootstrap and of every simulation.
     n_sims : int
@@ -307,9 +309,18 @@ def fit_forecast(
     >>> a = fc.forecast(horizon_weeks=2)
     >>> a.to_frame().equals(fc.forecast(horizon_weeks=2).to_frame())  # same seed, same figures
     True
+    >>> str(fit_forecast(synthetic_model(3_000, 0, seed=1), origin="2026-04-01", n_sims=200).origin.date())
+    '2026-03-30'
     """
-    h = _history_ if _history_ is not None else _history(model)
-    T = h.end_week if _origin_week is None else int(_origin_week)
+    h = _history(model)
+    T = h.end_week
+    if origin is not None:
+        T = min(T, int(week_index(np.array([pd.Timestamp(origin)], dtype="datetime64[D]"))[0]))
+    return _fit(h, T, seed=seed, n_sims=n_sims)
+
+
+def _fit(h: _History, T: int, *, seed: int, n_sims: int) -> Forecaster:
+    """:func:`fit_forecast` on prepared history, seeing only weeks before ``T``."""
     first = h.first_week
     if T - first < 4:
         raise KpikitError(
@@ -330,9 +341,7 @@ def fit_forecast(
     weekly = spend.merge(leads[["platform", "week", "lead"]], on=["platform", "week"], how="left")
     weekly["lead"] = weekly["lead"].fillna(0.0).astype("float64")
     curves = fit_response_curves(weekly, LEAD, n_boot=N_BOOT, seed=seed)
-    recent = spend[spend["week"] >= T - BASELINE_WEEKS]
-    n_recent = min(BASELINE_WEEKS, T - first)
-    current = {pl: float(recent.loc[recent["platform"] == pl, "cost"].sum()) / n_recent for pl in h.platforms}
+    current = _current_plan(h, T)
     max_weekly, dispersion = {}, {}
     for pl in h.platforms:
         curve = curves.get(pl)
@@ -450,7 +459,10 @@ def default_plan(model) -> dict[str, float]:
     True
     """
     h = _history(model)
-    T = h.end_week
+    return _current_plan(h, h.end_week)
+
+
+def _current_plan(h: _History, T: int) -> dict[str, float]:
     recent = h.spend[(h.spend["week"] >= T - BASELINE_WEEKS) & (h.spend["week"] < T)]
     n = min(BASELINE_WEEKS, T - h.first_week)
     return {pl: float(recent.loc[recent["platform"] == pl, "cost"].sum()) / n for pl in h.platforms}
@@ -947,7 +959,7 @@ def backtest(
         H = min(int(horizon_weeks), end - T)
         if H < 1:
             continue
-        fc = fit_forecast(None, seed=seed, n_sims=n_sims, _history_=h, _origin_week=T)
+        fc = _fit(h, T, seed=seed, n_sims=n_sims)
         spend = h.spend[(h.spend["week"] >= T) & (h.spend["week"] < T + H)]
         table = pd.DataFrame({"platform": spend["platform"], "week": spend["week"] - T, "spend": spend["cost"]})
         table = table[table["platform"].isin(fc.platforms)]
