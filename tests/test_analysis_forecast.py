@@ -128,6 +128,7 @@ def test_no_paid_spend_keeps_the_funnel_running_then_falls_to_organic_after_the_
     settled = int(fc.lead_flow.lag_quantile(0.97)) + 1
     assert settled < 13
     assert opp_stop[settled:] == pytest.approx(np.full(13 - settled, organic), rel=0.2)
+    assert fc.organic_opportunities_per_week == pytest.approx(organic, rel=0.2)
     assert (np.diff(opp_stop[1 : settled + 1]) <= 0.5).all()  # falling, give or take simulation noise
     paid_stop = stop.parts[(stop.parts["stage"] == "opportunity") & (stop.parts["part"] == "paid")]["mean"]
     assert (paid_stop == 0).all()

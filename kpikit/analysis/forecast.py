@@ -256,6 +256,13 @@ class Forecaster:
         """Weeks by which half of a lead cohort's eventual opportunities exist (median lag)."""
         return self.lead_flow.lag_quantile(0.5)
 
+    @property
+    def organic_opportunities_per_week(self) -> float:
+        """Opportunities a week from organic leads once their lag has run: what no paid spend leaves."""
+        shape, rate, _ = self.organic
+        s = self.sources[-1]
+        return shape / rate * s.alpha / (s.alpha + s.beta) * self.opp_per_contact
+
     def forecast(self, plan=None, horizon_weeks: int = 13, *, scale: float = 1.0) -> ForecastResult:
         """Simulate a plan; see :func:`forecast` for the parameters."""
         horizon_weeks = _check_horizon(horizon_weeks)

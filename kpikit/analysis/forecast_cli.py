@@ -118,6 +118,12 @@ def format_text(doc: dict[str, Any], parts: Any = None, current: dict[str, float
             f"{week:<12}{band:>22}{fmt(funnel.get(week), 'number'):>13}{fmt(w['mean'], 'number'):>11}"
             f"{fmt(rv['mean'], 'money', cur):>22}"
         )
+    if doc.get("organic_per_week") is not None:
+        lines += [
+            "",
+            f"organic baseline: {fmt(doc['organic_per_week'], 'number')} opportunities a week; half of a "
+            f"lead's opportunities come within {fmt(doc['lag_days'], 'days')} (the funnel drains after that)",
+        ]
     totals = doc.get("totals")
     if totals:
         lines += ["", "over the horizon (expected):"]
@@ -178,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     changed = plan is not None or args.scale != 1.0
     now = fc.forecast(None, args.horizon) if changed else None
     doc["extrapolated"] = list(result.extrapolated)
+    doc["organic_per_week"] = fc.organic_opportunities_per_week
+    doc["lag_days"] = 7.0 * fc.lead_to_opportunity_weeks
     doc["totals"] = {
         s: {"plan": result.total(s), "current": None if now is None else now.total(s)} for s in FORECAST_STAGES
     }
