@@ -90,9 +90,10 @@ def test_the_explorer_gives_the_engines_figures_within_simulation_noise(model, e
     e = engine.frame.set_index(["stage", "week"]).loc[w.index]
     opp = (w.loc["opportunity"], e.loc["opportunity"])
     assert np.allclose(opp[0]["mean"], opp[1]["mean"], rtol=0.08)
-    # the bands are the same width (quantiles of integer counts move by whole units)
-    assert np.abs((opp[0]["high80"] - opp[0]["low80"]) - (opp[1]["high80"] - opp[1]["low80"])).max() <= 1.5
-    assert np.abs(opp[0]["high95"] - opp[1]["high95"]).max() <= 1.5
+    # the same bands, to simulation noise (about half an opportunity a week here)
+    assert np.abs((opp[0]["high80"] - opp[0]["low80"]) - (opp[1]["high80"] - opp[1]["low80"])).max() <= 1.0
+    assert np.abs(opp[0]["high95"] - opp[1]["high95"]).max() <= 1.0
+    assert np.abs(opp[0]["low80"] - opp[1]["low80"]).max() <= 1.0
 
 
 def test_the_chart_shows_both_plans_with_bands_and_follows_the_sliders(ex):

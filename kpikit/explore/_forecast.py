@@ -82,12 +82,18 @@ class PlanQuarterResult(ScenarioResult):
         return self.weekly
 
 
-def _stats(sims: Mapping[str, np.ndarray], stages: tuple[str, ...]) -> np.ndarray:
-    """``mean, low80, high80, low95, high95`` per stage and week: shape (stages, 5, weeks)."""
+def _stats(grid: ForecastGrid, sims: Mapping[str, np.ndarray], stages: tuple[str, ...]) -> np.ndarray:
+    """``mean, low80, high80, low95, high95`` per stage and week: shape (stages, 5, weeks).
+
+    Bands follow the engine's rule: a simulated count is spread over its unit interval before
+    the quantiles (else an 80% band of whole numbers holds ~90%), never below zero; the spread is
+    fixed per grid, so a slider move does not make the bands flicker.
+    """
     out = []
     for stage in stages:
         x = sims[stage]
-        q = np.quantile(x, _Q, axis=0)
+        spread = x if stage == "revenue" else x + grid.jitter
+        q = np.maximum(np.quantile(spread, _Q, axis=0), 0.0)
         out.append(np.stack([x.mean(axis=0), q[1], q[2], q[0], q[3]]))
     return np.stack(out)
 
@@ -133,8 +139,8 @@ def plan_scenario(grid: ForecastGrid, plan: Mapping[str, float]) -> PlanQuarterR
     sims = grid.simulate(planned)
     base = grid._memo("current_plan", lambda: grid.simulate(now))  # simulated once, beside every plan
     charted = tuple(s for s in CHARTED if not np.isnan(sims[s]).all())  # no deal amounts: no revenue
-    weekly = _weekly(grid, _stats(sims, charted), grid._memo(f"current_stats:{charted}", lambda: _stats(base, charted)),
-                     charted)  # fmt: skip
+    current_stats = grid._memo(f"current_stats:{charted}", lambda: _stats(grid, base, charted))
+    weekly = _weekly(grid, _stats(grid, sims, charted), current_stats, charted)
     totals = {}
     for stage in TOTALLED:
         q = sims[stage].sum(axis=1)

@@ -415,6 +415,7 @@ class ForecastGrid:
     amount_prefix: np.ndarray  # sims × weeks × (cap + 1): sums of the first k drawn won amounts
     amount_mean: float
     amount_sd: float
+    jitter: np.ndarray  # sims × weeks, uniform on (-0.5, 0.5): spreads counts for their bands, as the engine does
     # Derived views (e.g. the current plan's simulation, table templates), built on first use.
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -549,4 +550,5 @@ def _forecast_grid(cube: Cube, H: int, top: dict[str, float] | None, S: int) -> 
         amount_prefix=prefix,
         amount_mean=float(amounts.mean()) if len(amounts) else float("nan"),
         amount_sd=float(amounts.std()) if len(amounts) > 1 else 0.0,
+        jitter=rng.uniform(-0.5, 0.5, (S, H)),
     )
