@@ -278,3 +278,16 @@ def test_plan_yaml_is_read_inside_the_client_folder_only(tmp_path, capsys):
     with pytest.raises(ConfigError) as e:
         forecast_main([str(folder / "client.yaml"), "--plan", str(folder / "bad.yaml")])
     assert "linkedin" in str(e.value) and "meta" in str(e.value)
+
+
+def test_bad_inputs_are_refused_with_what_is_allowed(fitted):
+    model, *_, fc = fitted
+    with pytest.raises(KpikitError, match="whole number of weeks"):
+        fc.forecast(None, 0)
+    with pytest.raises(KpikitError, match="scale"):
+        fc.forecast(None, 4, scale=-1)
+    with pytest.raises(KpikitError, match="unknown forecast stage") as e:
+        backtest(model, stage="mql")
+    assert "opportunity" in str(e.value)
+    with pytest.raises(KpikitError, match="contacts"):
+        kpikit.forecast(model.replace(contacts=model.contacts.iloc[:0], deals=model.deals.iloc[:0]))

@@ -87,7 +87,7 @@ N_BOOT = 400
 PRIOR_LEADS = 30.0
 #: Quantiles of the 95 % and 80 % intervals.
 _Q = (0.025, 0.10, 0.90, 0.975)
-ORGANIC = "(organic)"
+_STAGE_WORD = {LEAD: "lead", OPPORTUNITY: "opportunity", WON: "won deal", "revenue": "revenue"}
 _PARTS = ("paid", "organic", "in funnel")
 
 
@@ -892,12 +892,22 @@ class BacktestResult(Result):
         )
 
     def sentence(self) -> str:
-        """One sentence on the accuracy, for the report."""
+        """One sentence on the accuracy, for the report.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> BacktestResult(frame=pd.DataFrame(), stage="opportunity", origins=12, wape=0.18, baseline_wape=0.27,
+        ...                coverage80=0.81, coverage95=0.96).sentence()  # doctest: +NORMALIZE_WHITESPACE
+        "Tested from 12 past starting points, the weekly opportunity forecast was off by 18.0% of the actual
+        total (better than repeating the last 13 weeks' average, 27.0%); 81.0% of actual weeks fell inside
+        the 80% band and 96.0% inside the 95% band."
+        """
         if not self.origins:
             return "There is too little history to test the forecast against what happened."
         better = "better than" if self.wape < self.baseline_wape else "no better than"
         return (
-            f"Tested from {self.origins} past starting points, the weekly {self.stage} forecast was off by "
+            f"Tested from {self.origins} past starting points, the weekly {_STAGE_WORD[self.stage]} forecast was off by "
             f"{fmt(self.wape, 'rate')} of the actual total ({better} repeating the last 13 weeks' average, "
             f"{fmt(self.baseline_wape, 'rate')}); {fmt(self.coverage80, 'rate')} of actual weeks fell inside "
             f"the 80% band and {fmt(self.coverage95, 'rate')} inside the 95% band."
