@@ -173,7 +173,8 @@ def test_result_renders_and_converts(fitted):
             & (f["high80"] <= f["high95"])).all()  # fmt: skip
     html = res._repr_html_()
     assert "Forecast if the plan holds" in html and "EUR" in html
-    res.to_frame().loc[0, "mean"] = -1
+    copy = res.to_frame()
+    copy.loc[0, "mean"] = -1
     assert res.frame.loc[0, "mean"] != -1
 
 
