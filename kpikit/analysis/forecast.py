@@ -636,50 +636,46 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
     revenue = _revenue(rng, won, fc.won_amounts)
     sims = {LEAD: leads.sum(axis=1), OPPORTUNITY: opps, WON: won, "revenue": revenue}
     weeks = pd.to_datetime(week_start(fc.origin_week + np.arange(H))).astype("datetime64[us]")
-    rows = []
-    for stage in FORECAST_STAGES:
+    stats = np.full((len(FORECAST_STAGES), 5, H), np.nan)  # stage × (mean, low95, low80, high80, high95) × week
+    for i, stage in enumerate(FORECAST_STAGES):
         x = sims[stage]
         if np.isnan(x).all():
-            qs = np.full((4, H), np.nan)
-            mean = np.full(H, np.nan)
-        else:
-            # Counts are whole numbers: spread each simulated count over its unit interval so a band's
-            # ends are not pushed out to whole numbers (which would make an 80 % band hold ~90 %).
-            smooth = x + rng.uniform(-0.5, 0.5, x.shape) if stage != "revenue" else x
-            qs = np.maximum(np.quantile(smooth, _Q, axis=0), 0.0)
-            mean = x.mean(axis=0)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "week": weeks,
-                    "stage": stage,
-                    "mean": mean,
-                    "low80": qs[1],
-                    "high80": qs[2],
-                    "low95": qs[0],
-                    "high95": qs[3],
-                }
-            )
-        )
-    frame = pd.concat(rows, ignore_index=True)
+            continue
+        # Counts are whole numbers: spread each simulated count over its unit interval so a band's
+        # ends are not pushed out to whole numbers (which would make an 80 % band hold ~90 %).
+        smooth = x + rng.uniform(-0.5, 0.5, x.shape) if stage != "revenue" else x
+        stats[i, 0] = x.mean(axis=0)
+        stats[i, 1:] = np.maximum(np.quantile(smooth, _Q, axis=0), 0.0)
+    n_st = len(FORECAST_STAGES)
+    frame = pd.DataFrame(
+        {
+            "week": np.tile(weeks, n_st),
+            "stage": np.repeat(FORECAST_STAGES, H),
+            "mean": stats[:, 0].ravel(),
+            "low80": stats[:, 2].ravel(),
+            "high80": stats[:, 3].ravel(),
+            "low95": stats[:, 1].ravel(),
+            "high95": stats[:, 4].ravel(),
+        }
+    )
     # Expected values by where they come from: new paid leads, organic leads, what is already in the funnel.
     mean_amount = float(fc.won_amounts.mean()) if len(fc.won_amounts) else np.nan
-    lead_parts = {"paid": leads[:, :G].sum(axis=1), "organic": leads[:, G], "in funnel": np.zeros((S, H))}
-    won_parts = {}
-    for part in _PARTS:
-        won_parts[part] = convolve_lags(opp_mean[part], rho, H) * pw
+    won_parts = {part: convolve_lags(opp_mean[part], rho, H) * pw for part in _PARTS}
     won_parts["in funnel"] = won_parts["in funnel"] + won_mean_old
-    parts = []
-    for stage, src in ((LEAD, lead_parts), (OPPORTUNITY, opp_mean), (WON, won_parts)):
-        for part in _PARTS:
-            parts.append(pd.DataFrame({"week": weeks, "stage": stage, "part": part, "mean": src[part].mean(axis=0)}))
-    for part in _PARTS:
-        parts.append(
-            pd.DataFrame(
-                {"week": weeks, "stage": "revenue", "part": part, "mean": won_parts[part].mean(axis=0) * mean_amount}
-            )
-        )
-    parts_frame = pd.concat(parts, ignore_index=True)
+    by_stage = {
+        LEAD: [leads[:, :G].sum(axis=1).mean(axis=0), leads[:, G].mean(axis=0), np.zeros(H)],
+        OPPORTUNITY: [opp_mean[part].mean(axis=0) for part in _PARTS],
+        WON: [won_parts[part].mean(axis=0) for part in _PARTS],
+    }
+    by_stage["revenue"] = [m * mean_amount for m in by_stage[WON]]
+    parts_frame = pd.DataFrame(
+        {
+            "week": np.tile(weeks, n_st * len(_PARTS)),
+            "stage": np.repeat(FORECAST_STAGES, H * len(_PARTS)),
+            "part": np.tile(np.repeat(_PARTS, H), n_st),
+            "mean": np.concatenate([m for stage in FORECAST_STAGES for m in by_stage[stage]]),
+        }
+    )
     warnings = list(fc.fit_notes)
     extrapolated = tuple(p for p in fc.platforms if weekly[fc.platforms.index(p)].max() > fc.max_weekly[p] + 1e-9)
     for pl in extrapolated:
