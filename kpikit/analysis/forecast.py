@@ -250,6 +250,9 @@ class Forecaster:
     seed: int
     n_sims: int
     fit_notes: tuple[str, ...] = field(default=())
+    #: Weekly scatter of opportunities and won deals around what their inflow predicts (1: Poisson).
+    opp_dispersion: float = 1.0
+    won_dispersion: float = 1.0
 
     @property
     def lead_to_opportunity_weeks(self) -> float:
@@ -324,6 +327,28 @@ def fit_forecast(model, *, origin=None, seed: int = 0, n_sims: int = N_SIMS) -> 
     if origin is not None:
         T = min(T, int(week_index(np.array([pd.Timestamp(origin)], dtype="datetime64[D]"))[0]))
     return _fit(h, T, seed=seed, n_sims=n_sims)
+
+
+def _cohort(week: np.ndarray, mask, first: int, n_weeks: int) -> np.ndarray:
+    """Units per week ``first .. first + n_weeks - 1`` (``mask`` selects units; None: all)."""
+    w = week if mask is None else week[mask]
+    w = w[(w >= first) & (w < first + n_weeks)]
+    return np.bincount(w - first, minlength=n_weeks).astype("float64")
+
+
+def _dispersion(actual: np.ndarray, fitted: np.ndarray, flow: Flow, *, n_params: int) -> float:
+    """Pearson dispersion of weekly counts around their fit, at least 1 (Poisson).
+
+    The first weeks are left out until 90 % of the lag is in view (their inflow began before the data).
+    """
+    skip = int(flow.lag_quantile(0.9)) + 1
+    y, mu = actual[skip:], fitted[skip:]
+    ok = mu > 0
+    n = int(ok.sum())
+    if n <= n_params + 2:
+        return 1.0
+    phi = float(((y[ok] - mu[ok]) ** 2 / mu[ok]).sum()) / (n - n_params)
+    return max(phi, 1.0)
 
 
 def _fit(h: _History, T: int, *, seed: int, n_sims: int) -> Forecaster:
@@ -423,6 +448,16 @@ def _fit(h: _History, T: int, *, seed: int, n_sims: int) -> Forecaster:
     ahead = ofull[n_weeks : n_weeks + horizon_max]
     funnel_opps[: len(ahead)] = ahead
     won_seen = (h.won_week < T) & (h.won_week >= first) & np.isfinite(h.amount)
+    # How far weekly counts scattered around what their inflow predicted, in the weeks old enough
+    # to have every lag's inflow in view: rates that move from week to week widen the bands.
+    rates = np.array([s.alpha / (s.alpha + s.beta) for s in sources])
+    opp_fit = opp_per_contact * sum(
+        rates[g] * np.convolve(_cohort(h.lead_week, h.lead_group == g, first, n_weeks), pmf)[:n_weeks]
+        for g in range(G + 1)
+    )
+    opp_dispersion = _dispersion(_cohort(h.opp_week, None, first, n_weeks), opp_fit, lead_flow, n_params=G + 2)
+    won_fit = won_flow.rate * np.convolve(ocohort, won_flow.pmf)[:n_weeks]
+    won_dispersion = _dispersion(_cohort(h.won_week, None, first, n_weeks), won_fit, won_flow, n_params=2)
     won_amounts = h.amount[won_seen] if h.has_amounts else np.zeros(0)
 
     return Forecaster(
@@ -440,6 +475,8 @@ def _fit(h: _History, T: int, *, seed: int, n_sims: int) -> Forecaster:
         lead_flow=lead_flow,
         won_flow=won_flow,
         opp_per_contact=opp_per_contact,
+        opp_dispersion=opp_dispersion,
+        won_dispersion=won_dispersion,
         funnel_leads=funnel,
         funnel_opps=funnel_opps,
         won_amounts=won_amounts,
@@ -625,14 +662,13 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
         "organic": new_opp[:, G],
         "in funnel": old_opp.sum(axis=1),
     }
-    opps = rng.poisson(np.maximum(opp_mean["paid"] + opp_mean["organic"] + opp_mean["in funnel"], 0.0))
-    opps = opps.astype("float64")
+    opps = _gamma_poisson(rng, opp_mean["paid"] + opp_mean["organic"] + opp_mean["in funnel"], fc.opp_dispersion)
     a_w, b_w = _flow_beta(fc.won_flow)
     pw = rng.beta(a_w, b_w, S)[:, None]
     rho = fc.won_flow.pmf
     won_mean_new = convolve_lags(opps, rho, H) * pw
     won_mean_old = fc.funnel_opps[None, :H] * pw
-    won = rng.poisson(np.maximum(won_mean_new + won_mean_old, 0.0)).astype("float64")
+    won = _gamma_poisson(rng, won_mean_new + won_mean_old, fc.won_dispersion)
     revenue = _revenue(rng, won, fc.won_amounts)
     sims = {LEAD: leads.sum(axis=1), OPPORTUNITY: opps, WON: won, "revenue": revenue}
     weeks = pd.to_datetime(week_start(fc.origin_week + np.arange(H))).astype("datetime64[us]")
