@@ -33,6 +33,7 @@ class Truth:
     won_lag_days: tuple = (3.0, 15.0)  # mean 45 days
     lost_lag_days: tuple = (2.0, 20.0)
     amount: tuple = (10.0, 0.5)  # log-normal mu, sigma: about EUR 25,000
+    rate_jitter: float = 0.0  # sd of a log-normal factor on each lead week's conversion rates (0: constant)
 
     def expected_leads(self, platform: str, weekly_spend) -> np.ndarray:
         a, b = self.curves[platform]
@@ -78,7 +79,8 @@ def world(seed: int = 0, truth: Truth | None = None) -> tuple[ClientModel, Truth
     source = np.concatenate([x[1] for x in leads])
     n = len(week)
     created = START + pd.to_timedelta(week * 7 + rng.uniform(0, 7, n), unit="D")
-    rate = np.array([truth.opp_rate[s] for s in source])
+    factor = rng.lognormal(0.0, truth.rate_jitter, truth.weeks) if truth.rate_jitter else np.ones(truth.weeks)
+    rate = np.array([truth.opp_rate[s] for s in source]) * factor[week]
     converts = rng.random(n) < rate
     opp_date = created + pd.to_timedelta(rng.gamma(*truth.opp_lag_days, n), unit="D")
     opp_date = pd.Series(opp_date).where(converts & (opp_date < end))

@@ -71,6 +71,22 @@ def test_fit_recovers_the_worlds_rates_lag_and_curves(fitted):
             assert curve.predict(spend) == pytest.approx(truth.expected_leads(platform, spend), rel=0.12)
 
 
+def test_rates_that_move_week_to_week_widen_the_bands(fitted):
+    from forecast_world import Truth
+
+    *_, steady = fitted
+    model, _, _ = world(0, Truth(rate_jitter=0.3))
+    moving = fit_forecast(model, n_sims=1_000)
+    assert steady.opp_dispersion < 1.3 < moving.opp_dispersion
+
+    def width(fc):
+        f = fc.forecast({"search": 3_000.0, "social": 5_000.0}).frame
+        f = f[f["stage"] == "opportunity"]
+        return float((f["high80"] - f["low80"]).mean() / f["mean"].mean())
+
+    assert width(moving) > 1.2 * width(steady)
+
+
 def test_development_counts_young_cohorts_as_maturing_not_as_failures():
     # 100 leads a week for 20 weeks, 10 % convert exactly 3 weeks later: naive share of recent leads is lower.
     start = np.repeat(np.arange(20), 100)

@@ -11,7 +11,8 @@ paid leads             planned weekly spend per platform through that platform's
 organic leads          leads matched to no paid platform: their own baseline, the mean of the
                        last 13 weeks (gamma posterior, same noise)
 opportunities          each lead group's conversion rate (beta posterior) spread over the observed
-                       lead -> opportunity lag in weeks; leads already in the funnel keep maturing
+                       lead -> opportunity lag in weeks; leads already in the funnel keep maturing;
+                       counts scatter as much as they did around that inflow in the history
 won deals, revenue     opportunities (new and already open) through the opportunity -> won rate and
                        lag; revenue draws the amounts of the client's own won deals
 =====================  ==========================================================================
