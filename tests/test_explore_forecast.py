@@ -147,3 +147,19 @@ def test_the_grid_is_built_once_per_client(model, ex):
     assert forecast_grid(model) is ex.grid
     assert isinstance(ex.grid.weeks[0], np.datetime64) and len(ex.grid.weeks) == 13
     assert pd.Timestamp(ex.grid.weeks[0]) == ex.grid.forecaster.origin
+
+
+def test_the_explorer_scatters_opportunities_as_widely_as_the_engine():
+    # A generated client whose weekly opportunities scatter about twice as much as Poisson noise.
+    from kpikit.samples import synthetic_model
+
+    m = synthetic_model(20_000, 0, seed=2)
+    grid = forecast_grid(m)
+    assert grid.forecaster.opp_dispersion > 1.5
+    mine = plan_scenario(grid, {})
+    w = mine.weekly[(mine.weekly["plan"] == "this plan") & (mine.weekly["stage"] == "opportunity")]
+    e = kpikit.forecast(m).frame
+    e = e[e["stage"] == "opportunity"]
+    width = (w["high80"] - w["low80"]).to_numpy(), (e["high80"] - e["low80"]).to_numpy()
+    assert np.allclose(width[0], width[1], rtol=0.1)
+    assert np.allclose(w["mean"].to_numpy(), e["mean"].to_numpy(), rtol=0.05)

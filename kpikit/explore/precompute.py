@@ -449,11 +449,12 @@ class ForecastGrid:
             w = (x - g[k]) / (g[k + 1] - g[k])
             leads += (1.0 - w) * self.leads[pl][k] + w * self.leads[pl][k + 1]
             opp += (1.0 - w) * self.opp_mean[pl][k] + w * self.opp_mean[pl][k + 1]
-        opps = _count_quantile(*self.uniforms["opportunity"], opp)
+        # The engine's weekly scatter of opportunities and won deals around their inflow (1: Poisson).
+        opps = _count_quantile(*self.uniforms["opportunity"], opp, getattr(fc, "opp_dispersion", 1.0))
         from kpikit.analysis._flow import convolve_lags
 
         won_mean = convolve_lags(opps, fc.won_flow.pmf, self.horizon_weeks) * self.won_rate + self.won_open
-        won = _count_quantile(*self.uniforms["won"], won_mean)
+        won = _count_quantile(*self.uniforms["won"], won_mean, getattr(fc, "won_dispersion", 1.0))
         if self.amount_prefix.shape[-1] > 1:
             cap = self.amount_prefix.shape[-1] - 1
             n = won.astype(np.int64)
