@@ -209,7 +209,7 @@ class PlanQuarterExplorer(Explorer):
             top = float(xs[-1])
             controls[f"spend:{p}"] = slider(
                 w.FloatSlider,
-                p,
+                label(p),  # words in the room ("google ads"); the control's key keeps the id
                 min=0.0,
                 max=top,
                 step=max(round(top / 300.0, 0), 1.0),
@@ -230,7 +230,7 @@ class PlanQuarterExplorer(Explorer):
         cur = r.currency
         spend_rows = [
             [
-                rec["platform"],
+                label(rec["platform"]),
                 Figure(fmt(rec["current_weekly"], "money", cur), f"spend:{rec['platform']}", "current"),
                 Figure(fmt(rec["planned_weekly"], "money", cur), f"spend:{rec['platform']}", "plan"),
                 Figure(fmt(rec["highest_week"], "money", cur), f"spend:{rec['platform']}", "highest"),
