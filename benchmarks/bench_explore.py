@@ -10,7 +10,10 @@ without the precomputed cube, i.e. asking the engine for the ad-group table
 of the full model again (``segment_table(model, by="ad_group")`` on a fresh
 model object, so its cache cannot help). The ratio says what precomputing buys.
 
-Run: .venv/bin/python benchmarks/bench_explore.py [--contacts N] [--touchpoints N] [--n 200]
+The ``plan_quarter`` explorer's start-up includes fitting the engine's forecast and simulating
+every platform on its spend grid (:func:`kpikit.explore.precompute.forecast_grid`).
+
+Run: .venv/bin/python benchmarks/bench_explore.py [--contacts N] [--touchpoints N] [--n 200] [--only NAME ...]
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ def main() -> None:
     ap.add_argument("--contacts", type=int, default=1_000_000)
     ap.add_argument("--touchpoints", type=int, default=3_000_000)
     ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--only", nargs="*", default=None, help="explorer names to time (default: all)")
     args = ap.parse_args()
 
     from kpikit import explore
@@ -89,7 +93,9 @@ def main() -> None:
     rng = np.random.default_rng(0)
     print(f"\n{'explorer':<20}{'start s':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'ref/p50':>10}  target p95<50ms")
     worst = 0.0
-    for name in ("targeting", "budget_shift", "outcome_switch", "attribution_switch", "incentive", "vanity_cost"):
+    names = ("targeting", "budget_shift", "outcome_switch", "attribution_switch", "incentive", "vanity_cost",
+             "plan_quarter")  # fmt: skip
+    for name in args.only or names:
         t = time.perf_counter()
         ex = getattr(explore, name)(model)
         start = time.perf_counter() - t

@@ -20,6 +20,7 @@ from kpikit.analysis import (
     vanity_vs_value,
     wilson_interval,
 )
+from kpikit.analysis.forecast import forecast
 from kpikit.config import ClientConfig, load_config
 from kpikit.errors import (
     ConfigError,
@@ -66,6 +67,7 @@ __all__ = [
     "attribution",
     "cost_per_outcome",
     "findings",
+    "forecast",
     "funnel",
     "headline_cost",
     "key_accounts",

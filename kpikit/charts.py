@@ -48,6 +48,7 @@ __all__ = [
     "key_accounts_chart",
     "match_chart",
     "cohort_chart",
+    "forecast_chart",
     "to_svg",
     "to_png",
     "D3_FORMATS",
@@ -467,6 +468,63 @@ def cohort_chart(cohorts: pd.DataFrame) -> alt.Chart:
     err = base.mark_rule().encode(y="rate_low:Q", y2="rate_high:Q")
     return (err + pts).properties(
         width=460, height=240, title=_question("Do newer lead cohorts convert as well?", "Hollow: not mature yet")
+    )
+
+
+def forecast_chart(frame: pd.DataFrame, currency: str = "") -> alt.FacetChart:
+    """What will the plan bring, week by week? One panel per stage: the mean with its 80% and 95% bands.
+
+    ``frame``: ``week, stage, plan, mean, low80, high80, low95, high95``, one row per week, stage
+    and plan (stages in the order drawn, e.g. opportunity, won, revenue; no missing values).
+    Bands are drawn for the frame's first plan; any other plan (the current one) is a dashed line
+    beside it. The workshop and the report draw the same chart.
+    """
+    import json
+
+    stages = list(dict.fromkeys(frame["stage"]))
+    plans = list(dict.fromkeys(frame["plan"]))
+    names = [_title(s, currency) for s in stages]
+    measure = "".join(
+        f"datum.stage == {json.dumps(s)} ? {json.dumps(n)} : " for s, n in zip(stages, names, strict=True)
+    )
+    first = alt.datum.plan == plans[0]
+    base = alt.Chart().encode(x=alt.X("week:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0)))
+    y = alt.Y("mean:Q", title=None, axis=alt.Axis(format=",~r"))
+    band95 = base.mark_area(opacity=0.14, color=PALETTE[0]).encode(y=y, y2="high95:Q").transform_filter(first)
+    band95 = band95.encode(y=alt.Y("low95:Q", title=None, axis=alt.Axis(format=",~r")))
+    band80 = base.mark_area(opacity=0.28, color=PALETTE[0]).encode(y="low80:Q", y2="high80:Q").transform_filter(first)
+    line = base.mark_line().encode(
+        y=y,
+        color=alt.Color(
+            "plan:N",
+            scale=alt.Scale(domain=plans, range=[PALETTE[0], "#7f7f7f"]),
+            title=None,
+            legend=alt.Legend(orient="top"),
+        ),
+        strokeDash=alt.StrokeDash("plan:N", scale=alt.Scale(domain=plans, range=[[1, 0], [5, 4]]), legend=None),
+        tooltip=[
+            alt.Tooltip("week:T", title="week of", format="%d %b %Y"),
+            alt.Tooltip("plan:N", title="plan"),
+            alt.Tooltip("mean:Q", title="expected", format=",.1f"),
+            alt.Tooltip("low80:Q", title="80% low", format=",.1f"),
+            alt.Tooltip("high80:Q", title="80% high", format=",.1f"),
+        ],
+    )
+    return (
+        alt.layer(band95, band80, line)
+        .properties(width=420, height=120)
+        .facet(
+            data=frame,
+            row=alt.Row(
+                "measure:N",
+                sort=names,
+                title=None,
+                header=alt.Header(labelAngle=0, labelAnchor="start", labelOrient="top", labelFontSize=12),
+            ),
+        )
+        .transform_calculate(measure=measure + "datum.stage")
+        .resolve_scale(y="independent")
+        .properties(title=_question("What would the plan bring, week by week?", "Bands: 80% and 95% of outcomes"))
     )
 
 

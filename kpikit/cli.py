@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "samples": ("kpikit.samples", "regenerate the deterministic sample client data"),
     "validate": ("kpikit.ingest.cli", "check export files: detected format, rows, spend totals, problems"),
     "metrics": ("kpikit.analysis.cli", "headline metrics for a client (text or --json)"),
+    "forecast": ("kpikit.analysis.forecast_cli", "forecast the pipeline per week if a spend plan holds (--backtest)"),
     "report": ("kpikit.report.cli", "run the report workbook for one or many clients"),
     "new-client": ("kpikit.report.scaffold", "create a client folder from templates/"),
     "workshop": ("kpikit.explore.cli", "start the workshop workbook in Voila on localhost"),

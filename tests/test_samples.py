@@ -69,7 +69,7 @@ def test_regenerating_gives_byte_identical_committed_files(tmp_path):
 
 def test_data_samples_stay_small_and_list_every_client():
     total = sum(len(b) for b in _files(DATA_SAMPLES).values())
-    assert total < 9_000_000
+    assert total < 10_000_000  # issue 17: veldmark adds ~2.2 MB of 18-month history
     listed = yaml.safe_load((DATA_SAMPLES / "clients.yaml").read_text(encoding="utf-8"))
     assert listed == [f"{c}/client.yaml" for c in SAMPLE_CLIENTS]
 

@@ -17,11 +17,16 @@ view                       module
 :func:`findings`           :mod:`kpikit.analysis.findings` (traceable sentences)
 :func:`headline_cost`      :mod:`kpikit.analysis.costs` (the one cost per real outcome)
 :func:`segment_table`      :mod:`kpikit.analysis.segments` (the shared aggregate)
+:func:`backtest`           :mod:`kpikit.analysis.forecast` (``kpikit.forecast``: the pipeline forecast)
 =========================  =====================================================
 
 Statistics the workshop calls rather than re-implements: :func:`rank_agreement` (how far a
 vanity ranking agrees with the value ranking, :mod:`kpikit.analysis.vanity`) and
 :func:`fit_response_curves` (diminishing returns of weekly spend, :mod:`kpikit.analysis.response`).
+
+The forecast itself is ``kpikit.forecast`` (:func:`kpikit.analysis.forecast.forecast`); here the
+name ``forecast`` stays the module, so ``kpikit.analysis.forecast.backtest`` reads as written.
+For a new plan per interaction, fit once with :func:`fit_forecast` and call ``.forecast(plan)``.
 
 For interactive use, build :func:`segment_table` once and recompute views from it with the
 pure functions :func:`cost_table` and :func:`funnel_table` (milliseconds on small aggregates).
@@ -31,6 +36,7 @@ from kpikit.analysis.alignment import ALIGNMENT_KPIS, AlignmentResult, kpi_align
 from kpikit.analysis.attribution import ATTRIBUTION_MODELS, AttributionResult, attribution
 from kpikit.analysis.costs import OUTCOMES, CostResult, cost_per_outcome, cost_table, headline_cost, headline_sentence
 from kpikit.analysis.findings import Finding, FindingsResult, findings
+from kpikit.analysis.forecast import BacktestResult, Forecaster, ForecastResult, backtest, fit_forecast
 from kpikit.analysis.funnel import FunnelResult, funnel, funnel_table
 from kpikit.analysis.joins import MatchResult, match_campaigns, normalise_names
 from kpikit.analysis.key_accounts import KeyAccountResult, key_accounts
@@ -50,9 +56,12 @@ __all__ = [
     "VANITY_KPIS",
     "AlignmentResult",
     "AttributionResult",
+    "BacktestResult",
     "CostResult",
     "Finding",
     "FindingsResult",
+    "ForecastResult",
+    "Forecaster",
     "FunnelResult",
     "KeyAccountResult",
     "MatchResult",
@@ -60,10 +69,12 @@ __all__ = [
     "ResponseCurve",
     "VanityResult",
     "attribution",
+    "backtest",
     "cost_per_outcome",
     "cost_per_outcome_interval",
     "cost_table",
     "findings",
+    "fit_forecast",
     "fit_response_curves",
     "funnel",
     "funnel_table",

@@ -18,6 +18,9 @@ displayable widget (an ``ipywidgets.AppLayout``) that also exposes
 ``incentive``          a KPI target for a role: gaming (narrowing) path vs
                        relevance (conversion-lift) path
 ``vanity_cost``        cost per vanity unit next to cost per real outcome
+``plan_quarter``       plan next quarter: weekly spend sliders per platform;
+                       forecast opportunities, won deals and revenue by week
+                       with 80 % / 95 % bands beside the current plan
 =====================  ======================================================
 
 Three layers, kept apart: :mod:`~kpikit.explore.precompute` (the model reduced
@@ -75,7 +78,10 @@ incentive ``{kpi_target, <path>_kpi, <path>_outcome, <path>_cost,
 gaming_audiences}`` (names: the first 50) for paths
 ``baseline, gaming, relevance``; vanity_cost ``{cost_per_vanity,
 cost_per_real_outcome_entered, cost_per_real_outcome_data,
-real_outcomes_budget_buys, vanity_per_real_outcome_entered}``. Rates are
+real_outcomes_budget_buys, vanity_per_real_outcome_entered}``; plan_quarter ``{plan,
+current_plan: {platform: weekly spend}, extrapolated, totals: {stage: {current, plan,
+low80, high80}}, origin, horizon_weeks, warnings}`` (quarter totals for ``lead, opportunity,
+won, revenue``). Rates are
 fractions (0.05 = 5 %), money is in ``currency``. Read them all with
 :func:`kpikit.explore.snapshot.read_snapshots`.
 
@@ -107,6 +113,7 @@ __all__ = [
     "attribution_switch",
     "incentive",
     "vanity_cost",
+    "plan_quarter",
     "SCHEMA",
     "read_snapshots",
 ]
@@ -165,3 +172,8 @@ def incentive(model: Any):
 def vanity_cost(model: Any):
     """Cost of a vanity KPI (seed story 2). See :class:`~kpikit.explore.widgets.VanityCostExplorer`."""
     return _explorer("vanity_cost", model)
+
+
+def plan_quarter(model: Any, *, horizon_weeks: int = 13):
+    """Plan next quarter: the pipeline forecast per weekly spend plan. See :class:`~kpikit.explore.widgets.PlanQuarterExplorer`."""
+    return _explorer("plan_quarter", model, horizon_weeks=horizon_weeks)

@@ -17,6 +17,10 @@ group) and keeps:
     the engine's per-campaign table (exact distinct key accounts, which do
     not add up over audiences).
 
+:func:`forecast_grid` does the same for the "Plan next quarter" explorer: it fits the
+engine's forecast once and simulates each platform on a grid of weekly spends
+(:class:`ForecastGrid`), so a slider move only interpolates and adds up.
+
 How outcomes reach a segment (campaign matching, stage rules, deals, key
 accounts, cohort weeks) is the engine's rule, documented in
 :mod:`kpikit.analysis.segments`; the workshop never re-derives it. Outcomes
@@ -53,6 +57,8 @@ __all__ = [
     "Cube",
     "precompute",
     "parse_window",
+    "ForecastGrid",
+    "forecast_grid",
 ]
 
 DELIVERY_COLUMNS: tuple[str, ...] = ("impressions", "clicks", "cost", "engagements")
@@ -325,4 +331,231 @@ def _build(model: Any) -> Cube:
         measured=measured,
         campaigns=campaigns,
         model=model,
+    )
+
+
+# --------------------------------------------------------------------------- forecast grid
+
+#: Simulations behind the workshop's forecast (the report's forecast uses the engine's default).
+FORECAST_SIMS = 1_000
+#: Spend points per platform the lead paths are simulated at (linear interpolation between them).
+FORECAST_POINTS = 31
+#: Won deals per simulated week whose amounts are drawn one by one; above it, the sum's normal limit.
+_AMOUNT_CAP = 32
+#: Means below this are counted by their exact distribution; above it the normal limit is used.
+_SMALL_MEAN = 40.0
+
+
+def _count_quantile(u: np.ndarray, z: np.ndarray, mean: np.ndarray, phi: float = 1.0) -> np.ndarray:
+    """The ``u``-quantile of a count with mean ``mean`` and variance ``phi * mean``.
+
+    Poisson when ``phi`` is 1, negative binomial (the engine's gamma-Poisson) above. One
+    uniform ``u`` per cell, reused for every mean: a count then moves monotonically with its
+    mean, so counts simulated at two spends can be interpolated between (common random
+    numbers). Small means walk the exact CDF; large ones take ``mean + sqrt(phi mean) z``
+    (``z`` is ``u``'s normal quantile).
+    """
+    mean = np.maximum(np.asarray(mean, dtype="float64"), 0.0)
+    out = np.maximum(np.floor(mean + np.sqrt(phi * mean) * z + 0.5), 0.0)
+    small = mean < _SMALL_MEAN
+    if not small.any():
+        return out
+    m, us = mean[small], u[small]
+    if phi > 1.0 + 1e-9:
+        r, q = m / (phi - 1.0), 1.0 / phi
+        p = q**r
+        step = lambda k, p: p * (r + k - 1.0) / k * (1.0 - q)  # noqa: E731 - the NB pmf recursion
+    else:
+        p = np.exp(-m)
+        step = lambda k, p: p * m / k  # noqa: E731 - the Poisson pmf recursion
+    cdf, n = p.copy(), np.zeros(len(m))
+    for k in range(1, 400):
+        more = us > cdf
+        if not more.any():
+            break
+        n += more
+        p = step(k, p)
+        cdf += p
+    out[small] = n
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastGrid:
+    """The engine's forecast, simulated once per platform on a grid of weekly spends.
+
+    A slider move must answer in milliseconds, and one engine forecast of a new plan (2,000
+    simulations, then its tables) takes about 60 ms on the 1M-contact benchmark client: more
+    than the workshop's whole 50 ms budget, before any chart. Given the simulated rates, the funnel is linear in leads: opportunities from a
+    platform's leads are those leads spread over the lead -> opportunity lag times the
+    platform's conversion rate. So each platform's lead paths and their opportunity means are
+    simulated here at :data:`FORECAST_POINTS` spends with common random numbers, and a plan
+    only interpolates them, adds them up, and draws the counts of opportunities, won deals and
+    revenue (:meth:`simulate`). Every fitted piece (curves, dispersion, rates, lags, what is
+    already in the funnel, deal amounts) is the engine's :class:`~kpikit.analysis.forecast.Forecaster`;
+    only the sampling differs, so figures agree with ``kpikit.forecast`` within simulation noise.
+
+    Attributes
+    ----------
+    forecaster : Forecaster
+        The engine's fit on the client's complete weeks.
+    horizon_weeks : int
+        Weeks simulated from ``forecaster.origin``.
+    weeks : ndarray
+        The Monday of each forecast week (``datetime64[us]``).
+    grid : dict of str to ndarray
+        Weekly spend points per platform, from 0 to the slider's top.
+    """
+
+    forecaster: Any
+    horizon_weeks: int
+    weeks: np.ndarray
+    grid: dict[str, np.ndarray]
+    leads: dict[str, np.ndarray]  # points × sims × weeks
+    opp_mean: dict[str, np.ndarray]  # points × sims × weeks
+    fixed_leads: np.ndarray  # sims × weeks: organic leads
+    fixed_opp_mean: np.ndarray  # sims × weeks: from organic leads and leads already in the funnel
+    won_rate: np.ndarray  # sims × 1
+    won_open: np.ndarray  # sims × weeks: won deals expected from opportunities already open
+    uniforms: dict[str, tuple[np.ndarray, np.ndarray]]  # stage -> (u, z), sims × weeks
+    amount_prefix: np.ndarray  # sims × weeks × (cap + 1): sums of the first k drawn won amounts
+    amount_mean: float
+    amount_sd: float
+    jitter: np.ndarray  # sims × weeks, uniform on (-0.5, 0.5): spreads counts for their bands, as the engine does
+    # Derived views (e.g. the current plan's simulation, table templates), built on first use.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def _memo(self, key: str, build):
+        if key not in self.memo:
+            self.memo[key] = build()
+        return self.memo[key]
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(self.grid)
+
+    def simulate(self, plan: dict[str, float]) -> dict[str, np.ndarray]:
+        """Simulated weekly ``lead``, ``opportunity``, ``won`` and ``revenue`` (sims × weeks) for a plan.
+
+        ``plan`` maps platforms to weekly spend; a platform left out spends nothing. Spend beyond
+        a platform's grid continues its last grid step (the sliders stop at the grid's top).
+        """
+        fc = self.forecaster
+        leads = self.fixed_leads.copy()
+        opp = self.fixed_opp_mean.copy()
+        for pl, g in self.grid.items():
+            x = float(plan.get(pl, 0.0))
+            k = int(np.clip(np.searchsorted(g, x, side="right") - 1, 0, len(g) - 2))
+            w = (x - g[k]) / (g[k + 1] - g[k])
+            leads += (1.0 - w) * self.leads[pl][k] + w * self.leads[pl][k + 1]
+            opp += (1.0 - w) * self.opp_mean[pl][k] + w * self.opp_mean[pl][k + 1]
+        # The engine's weekly scatter of opportunities and won deals around their inflow (1: Poisson).
+        opps = _count_quantile(*self.uniforms["opportunity"], opp, getattr(fc, "opp_dispersion", 1.0))
+        from kpikit.analysis._flow import convolve_lags
+
+        won_mean = convolve_lags(opps, fc.won_flow.pmf, self.horizon_weeks) * self.won_rate + self.won_open
+        won = _count_quantile(*self.uniforms["won"], won_mean, getattr(fc, "won_dispersion", 1.0))
+        if self.amount_prefix.shape[-1] > 1:
+            cap = self.amount_prefix.shape[-1] - 1
+            n = won.astype(np.int64)
+            first = np.take_along_axis(self.amount_prefix, np.minimum(n, cap)[..., None], axis=-1)[..., 0]
+            rest = np.maximum(n - cap, 0).astype("float64")
+            revenue = first + rest * self.amount_mean + np.sqrt(rest) * self.amount_sd * self.uniforms["revenue"][1]
+        else:
+            revenue = np.full(won.shape, np.nan)
+        return {"lead": leads, "opportunity": opps, "won": won, "revenue": revenue}
+
+
+def forecast_grid(
+    model: Any, *, horizon_weeks: int = 13, top: dict[str, float] | None = None, n_sims: int = FORECAST_SIMS
+) -> ForecastGrid:
+    """Fit the engine's forecast once and simulate each platform on a spend grid (cached per cube).
+
+    Parameters
+    ----------
+    model : ClientModel or Cube
+    horizon_weeks : int
+        Weeks to simulate.
+    top : dict of str to float, optional
+        Highest weekly spend per platform the grid must reach (default: three times the
+        larger of the current plan and the highest week observed).
+    n_sims : int
+        Simulations.
+
+    Returns
+    -------
+    ForecastGrid
+
+    Raises
+    ------
+    KpikitError
+        when the engine cannot forecast this client (no CRM contacts, too little history).
+    """
+    cube = precompute(model)
+    key = f"forecast_grid:{horizon_weeks}:{n_sims}:{sorted((top or {}).items())}"
+    return cube._memo(key, lambda: _forecast_grid(cube, horizon_weeks, top, n_sims))
+
+
+def _forecast_grid(cube: Cube, H: int, top: dict[str, float] | None, S: int) -> ForecastGrid:
+    from scipy.special import ndtri
+
+    from kpikit.analysis._flow import convolve_lags, week_start
+    from kpikit.analysis.forecast import fit_forecast
+
+    fc = fit_forecast(cube.model, n_sims=S)
+    rng = np.random.default_rng(fc.seed)
+
+    def uniforms(shape):
+        u = rng.random(shape)
+        return u, ndtri(u)
+
+    pmf, ratio = fc.lead_flow.pmf, fc.opp_per_contact
+    rates = np.column_stack([rng.beta(s.alpha, s.beta, S) for s in fc.sources])  # sims × (platforms + organic)
+    grid, leads, opp_mean = {}, {}, {}
+    for i, pl in enumerate(fc.platforms):
+        hi = (top or {}).get(pl) or 3.0 * max(fc.current_plan.get(pl, 0.0), fc.max_weekly.get(pl, 0.0), 1.0)
+        xs = np.linspace(0.0, float(hi), FORECAST_POINTS)
+        curve = fc.curves.get(pl)
+        u, z = uniforms((S, H))
+        if curve is None:
+            paths = np.zeros((len(xs), S, H))
+        else:
+            mu = curve.predict_draws(xs)[rng.integers(0, len(curve.draws), S)]  # sims × points
+            paths = np.stack([_count_quantile(u, z, mu[:, k, None] * np.ones((1, H)), fc.dispersion[pl])
+                              for k in range(len(xs))])  # fmt: skip
+        grid[pl] = xs
+        leads[pl] = paths
+        opp_mean[pl] = convolve_lags(paths, pmf, H) * rates[None, :, i, None] * ratio
+    G = len(fc.platforms)
+    shape, rate, phi = fc.organic
+    lam = rng.gamma(shape, 1.0 / rate, S)[:, None] * np.ones((1, H))
+    organic = _count_quantile(*uniforms((S, H)), lam, phi)
+    in_funnel = (fc.funnel_leads[None, :, :H] * rates[:, :, None]).sum(axis=1) * ratio
+    fixed_opp = convolve_lags(organic, pmf, H) * rates[:, G, None] * ratio + in_funnel
+    from kpikit.analysis.forecast import _flow_beta  # the engine's posterior of the opportunity -> won rate
+
+    won_rate = rng.beta(*_flow_beta(fc.won_flow), S)[:, None]
+    amounts = np.asarray(fc.won_amounts, dtype="float64")
+    if len(amounts):
+        drawn = rng.choice(amounts, size=(S, H, _AMOUNT_CAP))
+        prefix = np.concatenate([np.zeros((S, H, 1)), np.cumsum(drawn, axis=-1)], axis=-1)
+    else:
+        prefix = np.zeros((S, H, 1))
+    stages = {s: uniforms((S, H)) for s in ("opportunity", "won", "revenue")}
+    return ForecastGrid(
+        forecaster=fc,
+        horizon_weeks=H,
+        weeks=pd.to_datetime(week_start(fc.origin_week + np.arange(H))).to_numpy(dtype="datetime64[us]"),
+        grid=grid,
+        leads=leads,
+        opp_mean=opp_mean,
+        fixed_leads=organic,
+        fixed_opp_mean=fixed_opp,
+        won_rate=won_rate,
+        won_open=fc.funnel_opps[None, :H] * won_rate,
+        uniforms=stages,
+        amount_prefix=prefix,
+        amount_mean=float(amounts.mean()) if len(amounts) else float("nan"),
+        amount_sd=float(amounts.std()) if len(amounts) > 1 else 0.0,
+        jitter=rng.uniform(-0.5, 0.5, (S, H)),
     )

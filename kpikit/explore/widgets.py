@@ -12,13 +12,14 @@ module                     explorers
                            :class:`VanityCostExplorer` (cost of a vanity KPI)
 ``explore._attribution``    :class:`AttributionExplorer` (flip attribution models)
 ``explore._incentive``      :class:`IncentiveExplorer` (gaming vs relevance)
+``explore._forecast``       :class:`PlanQuarterExplorer` (plan next quarter: the forecast)
 ``explore._intro``          :func:`intro_widget` (the workshop's header)
 =========================  =============================================================
 
 Examples
 --------
 >>> sorted(EXPLORERS)
-['attribution_switch', 'budget_shift', 'incentive', 'outcome_switch', 'targeting', 'vanity_cost']
+['attribution_switch', 'budget_shift', 'incentive', 'outcome_switch', 'plan_quarter', 'targeting', 'vanity_cost']
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 from kpikit.explore._attribution import AttributionExplorer
 from kpikit.explore._base import Explorer
 from kpikit.explore._budget import BudgetExplorer
+from kpikit.explore._forecast import PlanQuarterExplorer
 from kpikit.explore._incentive import IncentiveExplorer
 from kpikit.explore._intro import intro_widget
 from kpikit.explore._outcomes import OutcomeExplorer, VanityCostExplorer
@@ -41,6 +43,7 @@ __all__ = [
     "AttributionExplorer",
     "IncentiveExplorer",
     "VanityCostExplorer",
+    "PlanQuarterExplorer",
 ]
 
 # Registry: explorer name -> class (the public functions of :mod:`kpikit.explore` read it).
@@ -53,5 +56,6 @@ EXPLORERS: dict[str, type[Explorer]] = {
         AttributionExplorer,
         IncentiveExplorer,
         VanityCostExplorer,
+        PlanQuarterExplorer,
     )
 }

@@ -45,7 +45,7 @@ Examples
 --------
 >>> from kpikit.report.book import SECTIONS
 >>> list(SECTIONS)  # doctest: +NORMALIZE_WHITESPACE
-['funnel', 'cost_per_outcome', 'vanity_vs_value', 'key_accounts', 'attribution', 'kpi_alignment',
+['funnel', 'cost_per_outcome', 'vanity_vs_value', 'key_accounts', 'attribution', 'kpi_alignment', 'forecast',
  'campaign_matching']
 >>> header("step_rate", {}), header("cost_per_lead_low", {"currency": "EUR"}), header("dim_age", {})
 ('conversion from the previous stage', 'cost per lead, 95% low (EUR)', 'age')
@@ -80,6 +80,7 @@ __all__ = [
     "Table",
     "Col",
     "SECTIONS",
+    "PlanHolds",
     "HEADERS",
     "NOTE_RULES",
     "SLICE_COLUMNS",
@@ -166,7 +167,23 @@ HEADERS: dict[str, str] = {
     "dropped": "rows dropped",
     "why": "why dropped",
     "problems": "problems",
+    # If the plan holds (the forecast section)
+    "week": "week of",
+    "planned_weekly": "planned spend a week ({currency})",
+    "current_weekly": "last 13 weeks' average a week ({currency})",
+    "highest_week": "highest week observed ({currency})",
+    "extrapolated": "evidence",
+    "origins": "starting points tested",
+    "wape": "forecast error (share of actual)",
+    "baseline_wape": "error of the 13-week average",
+    "coverage80": "weeks inside the 80% band",
+    "coverage95": "weeks inside the 95% band",
 }
+#: Forecast stages in the report, and their 80% bounds ("opportunities, 80% low").
+FORECAST_STAGES: tuple[str, ...] = ("lead", "opportunity", "won", "revenue")
+for _stage in FORECAST_STAGES:  # money bounds get their currency from the registry's kind, like every money column
+    for _end in ("low", "high"):
+        HEADERS[f"{_stage}_{_end}80"] = f"{label(_stage)}, 80% {_end}"
 # Interval bounds read "<measure>, 95% low"; the suffix rule covers every measure the registry knows.
 _BOUNDS = {"_low": "95% low", "_high": "95% high"}
 #: Engine status values in the client's words (the rest read as they are).
@@ -365,6 +382,8 @@ class Section:
     is shown (:class:`Table`); ``chart(result, currency)`` draws it (None: no chart);
     ``needs`` names model tables that must be non-empty, with the sentence the report
     shows when one is empty. A ``consultant`` section shows on consultant.html only.
+    ``summary(result, currency)`` gives sentences read before the tables (None: none). A
+    result with a non-empty ``unavailable`` says why the section has nothing to show.
     """
 
     title: str
@@ -373,6 +392,7 @@ class Section:
     chart: Callable[[Any, str], Any] | None = None
     needs: dict[str, str] = field(default_factory=dict)
     audience: str = "client"
+    summary: Callable[[Any, str], list[str]] | None = None
 
 
 def _charts():
@@ -387,6 +407,87 @@ def _by(result: Any, default: str = "campaign") -> str:
 
 def _value_column(result: Any) -> str:
     return next((c for c in result.frame.columns if c.startswith("cost_per_") or c.endswith("_per_cost")), "value")
+
+
+@dataclass(frozen=True)
+class PlanHolds:
+    """What the "If the plan holds" section reads: the engine's forecast of the current plan and its backtest.
+
+    ``forecast`` is :func:`kpikit.forecast` with the default plan (every platform keeps its
+    last 13 weeks' average spend), ``backtest`` is :func:`kpikit.analysis.forecast.backtest` of
+    weekly opportunities. Without a forecast (no CRM contacts, too little history) only
+    ``unavailable`` is set, with the reason.
+    """
+
+    forecast: Any = None
+    backtest: Any = None
+    unavailable: str = ""
+
+    @classmethod
+    def build(cls, kk: Any, model: Any) -> PlanHolds:
+        from kpikit.analysis.forecast import backtest
+        from kpikit.errors import KpikitError
+
+        try:
+            return cls(kk.forecast(model), backtest(model))
+        except KpikitError as exc:  # a client the forecast cannot serve still gets its report
+            return cls(unavailable=f"No forecast for this client: {exc.message}.")
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return tuple(self.forecast.warnings) if self.forecast is not None else ()
+
+    def weeks(self) -> pd.DataFrame:
+        """One row per forecast week: each stage's expected figure and its 80% bounds."""
+        if self.forecast is None:
+            return pd.DataFrame()
+        f = self.forecast.frame
+        # Weeks as days (a Monday), so they read "29 June 2026" and not with a time of day.
+        weeks = f.loc[f["stage"] == FORECAST_STAGES[0], "week"].dt.strftime("%Y-%m-%d").to_numpy()
+        out = pd.DataFrame({"week": weeks})
+        for stage in FORECAST_STAGES:
+            rows = f[f["stage"] == stage]
+            if rows["mean"].isna().all():  # no deal amounts: no revenue forecast
+                continue
+            out[stage] = rows["mean"].to_numpy()
+            out[f"{stage}_low80"] = rows["low80"].to_numpy()
+            out[f"{stage}_high80"] = rows["high80"].to_numpy()
+        return out
+
+    def plan(self) -> pd.DataFrame:
+        """The plan forecast: weekly spend per platform beside the highest week observed."""
+        if self.forecast is None:
+            return pd.DataFrame()
+        plan = self.forecast.plan_frame()
+        plan["extrapolated"] = plan["extrapolated"].replace("", "within the weeks observed")
+        return plan
+
+    def accuracy(self) -> pd.DataFrame:
+        """The backtest's figures as one row."""
+        if self.backtest is None:
+            return pd.DataFrame()
+        s = self.backtest.summary()
+        return pd.DataFrame([{k: s[k] for k in ("origins", "wape", "baseline_wape", "coverage80", "coverage95")}])
+
+    def chart_frame(self) -> pd.DataFrame:
+        """The charted stages in the shape :func:`kpikit.charts.forecast_chart` draws."""
+        f = self.forecast.frame
+        f = f[f["stage"].isin(["opportunity", "won", "revenue"])].dropna(subset=["mean"])
+        return f.assign(plan="current plan")[["week", "stage", "plan", "mean", "low80", "high80", "low95", "high95"]]
+
+    def sentences(self, currency: str) -> list[str]:
+        """What the section says first: what the plan should bring, then how well that held in the past."""
+        r = self.forecast
+        spend = sum(r.plan.values())
+        got = [f"{fmt(r.total('opportunity'), 'count')} opportunities", f"{fmt(r.total('won'), 'count')} won deals"]
+        if not math.isnan(r.total("revenue")) and r.frame.loc[r.frame["stage"] == "revenue", "mean"].notna().any():
+            got.append(f"{fmt(r.total('revenue'), 'money', currency)} won revenue")
+        lead = (
+            f"If every platform keeps its last 13 weeks' average spend ({fmt(spend, 'money', currency)} a week in "
+            f"all), the {r.horizon_weeks} weeks from {date_words(r.origin.date().isoformat())} should bring about "
+            f"{', '.join(got[:-1])} and {got[-1]}."
+        )
+        return [lead, self.backtest.sentence()]
 
 
 SECTIONS: dict[str, Section] = {
@@ -543,6 +644,51 @@ SECTIONS: dict[str, Section] = {
             ),
         ),  # fmt: skip
         chart=lambda r, cur: r.chart(),
+    ),
+    "forecast": Section(
+        "If the plan holds",
+        PlanHolds.build,
+        tables=(
+            Table(
+                "Week by week: the expected figure and its 80% range",
+                lambda r: r.weeks(),
+                (
+                    Col("week", kind="date"),
+                    Col("lead", kind="number"),
+                    Col("opportunity", kind="number"),
+                    Col("opportunity_low80", "opportunity_high80", kind="number", header="opportunities, 80% range"),
+                    Col("won", kind="number"),
+                    Col("won_low80", "won_high80", kind="number", header="won deals, 80% range"),
+                    Col("revenue", kind="money"),
+                    Col("revenue_low80", "revenue_high80", kind="money", header="won revenue, 80% range"),
+                ),
+            ),
+            Table(
+                "The plan",
+                lambda r: r.plan(),
+                (
+                    Col("platform", kind="words"),
+                    Col("planned_weekly", kind="money"),
+                    Col("highest_week", kind="money"),
+                    Col("extrapolated", kind="text"),
+                ),
+                kind="money",
+            ),
+            Table(
+                "Forecast accuracy on past weeks",
+                lambda r: r.accuracy(),
+                (
+                    Col("origins", kind="count"),
+                    Col("wape", kind="rate"),
+                    Col("baseline_wape", kind="rate"),
+                    Col("coverage80", kind="rate"),
+                    Col("coverage95", kind="rate"),
+                ),
+                audience="appendix",
+            ),
+        ),  # fmt: skip
+        chart=lambda r, cur: _charts().forecast_chart(r.chart_frame(), currency=cur),
+        summary=lambda r, cur: r.sentences(cur),
     ),
     "campaign_matching": Section(
         "Campaign matching",
@@ -1009,9 +1155,13 @@ class ReportBook:
         spec = SECTIONS[name]
         if result is None:
             return _note(next(reason for t, reason in spec.needs.items() if not _has(self.model, t)))
+        if getattr(result, "unavailable", ""):
+            return _note(result.unavailable)
         ctx = self._ctx(result)
         consultant = spec.audience == "consultant"
         parts = [f'<div class="kk-section kk-section-{_e(name)}">']
+        if spec.summary is not None:
+            parts.extend(f'<p class="kk-summary">{_e(text)}</p>' for text in spec.summary(result, self.currency))
         for table in spec.tables:
             if not table.columns and not consultant:
                 continue

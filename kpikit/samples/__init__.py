@@ -1,6 +1,6 @@
 """Deterministic sample clients: ground truth in memory, raw exports on disk.
 
-Three demo clients, each with the raw files a consultant really receives and
+Four demo clients, each with the raw files a consultant really receives and
 the same data as a normalised :class:`~kpikit.model.ClientModel`:
 
 ============  =========================  ========  ===============================================
@@ -12,6 +12,8 @@ ironbridge    industrial equipment       USD       Google Ads (UTF-8 CSV), Linke
                                                    Salesforce leads + opportunities (cp1252)
 harbourline   professional services      GBP       Google Ads campaign report, Meta, HubSpot,
                                                    a French partner's ``;`` export in EUR (column map)
+veldmark      cybersecurity SaaS         EUR       Google Ads (UTF-8 CSV), LinkedIn, Meta, HubSpot:
+                                                   18 months (2025-01 .. 2026-06) for forecasting
 ============  =========================  ========  ===============================================
 
 Every client also has a web-touchpoints export (read through
@@ -34,6 +36,8 @@ Planted stories (see ``kpikit/samples/_clients.py`` for the parameters):
   utm_campaign no ad export knows; utm_campaign typed with other case, a
   trailing space or a platform prefix (``LI - ``, ``FB - ``, ``GA - ``); a cryptic
   code resolved by ``campaign_map``; spend in a currency that is not the client's.
+* **history to forecast from** (veldmark): a yearly demand season, LinkedIn
+  prospecting budget +80% from 1 October 2025, and diminishing returns in spend.
 
 What ``sample_model`` holds (and a loader must reproduce from the files):
 spend rows once each (the duplicated copy is an export glitch), LinkedIn
@@ -52,7 +56,7 @@ Examples
 --------
 >>> from kpikit.samples import SAMPLE_CLIENTS, sample_model
 >>> SAMPLE_CLIENTS
-('lumora', 'ironbridge', 'harbourline')
+('lumora', 'ironbridge', 'harbourline', 'veldmark')
 >>> model = sample_model("lumora")
 >>> model.config.currency, sorted(model.spend["currency"].unique())
 ('EUR', ['EUR', 'USD'])
@@ -150,7 +154,7 @@ def sample_model(client: str) -> ClientModel:
     >>> sample_model("acme")
     Traceback (most recent call last):
     ...
-    kpikit.errors.ConfigError: no such sample client (expected one of ['lumora', 'ironbridge', 'harbourline'], found 'acme'). Fix: pick a client from kpikit.samples.SAMPLE_CLIENTS
+    kpikit.errors.ConfigError: no such sample client (expected one of ['lumora', 'ironbridge', 'harbourline', 'veldmark'], found 'acme'). Fix: pick a client from kpikit.samples.SAMPLE_CLIENTS
     """
     _build.spec_for(client)
     return _build.sample_model(client)
@@ -267,7 +271,7 @@ def generate(out_dir: str | Path) -> list[Path]:
     >>> from kpikit.samples import generate
     >>> files = generate(tempfile.mkdtemp())
     >>> sorted({f.parent.parent.name for f in files if f.parent.name == "exports"})
-    ['harbourline', 'ironbridge', 'lumora']
+    ['harbourline', 'ironbridge', 'lumora', 'veldmark']
     """
     return _build.generate(out_dir)
 

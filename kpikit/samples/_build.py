@@ -293,10 +293,11 @@ exports a consultant receives (encodings, preambles, footers, number and date fo
 | `lumora` | B2B SaaS (data platform) | EUR | Google Ads ad group report (UTF-16 LE, tabs), LinkedIn Campaign Manager (CSV), Meta Ads Manager (**USD**), HubSpot contacts + deals |
 | `ironbridge` | industrial equipment | USD | Google Ads ad group report (UTF-8 CSV), LinkedIn (UTF-16, tabs), Salesforce leads + opportunities (Windows-1252, footer block) |
 | `harbourline` | professional services | GBP | Google Ads campaign report (UTF-16), Meta, HubSpot, a French partner's export (`;`, decimal comma, DD/MM/YYYY, **EUR**) |
+| `veldmark` | cybersecurity SaaS | EUR | Google Ads ad group report (UTF-8 CSV), LinkedIn (CSV), Meta, HubSpot contacts + deals: **18 months** |
 
 Each client also has `web_touchpoints.csv` (read through `column_maps/touchpoints.yaml`), `target_accounts.csv`
-and `client.yaml`; `clients.yaml` lists the three configs. The period is 1 January to 30 June 2026,
-exported on 3 July 2026.
+and `client.yaml`; `clients.yaml` lists the configs. The period is 1 January to 30 June 2026 (veldmark:
+1 January 2025 to 30 June 2026), exported on 3 July 2026.
 
 ## Stories planted for the analysis to find
 - **Good clickers.** Ad groups `Retargeting - clicked 7d / 14d / 30d / 90d` next to `Prospecting - ...`
@@ -307,7 +308,11 @@ exported on 3 July 2026.
 - **Likes.** lumora's Meta campaign `Like & Share to Win - Summer Giveaway`: the cheapest engagements by
   far, almost no leads, no pipeline.
 - **Key accounts.** About 30 target accounts per client: under 5% of the contacts and few visits, about two
-  thirds of the pipeline (64-72%).
+  thirds of the pipeline (64-76%).
+- **History to forecast from (veldmark).** 18 months with a yearly season (demand weak in July, August and
+  December), one budget change (LinkedIn prospecting +80% from 1 October 2025) and diminishing returns
+  (the cost per impression rises with the day's spend). It is larger than the others (about 2 MB) because a
+  forecast needs more than a year of daily rows.
 
 ## Quirks planted for the loaders
 - One exact duplicated data row in `ironbridge/exports/google_ads_ad_group_report.csv`.

@@ -1,4 +1,4 @@
-"""The three sample clients: who they are, what they buy, and which stories they hide.
+"""The sample clients: who they are, what they buy, and which stories they hide.
 
 Everything the generator does is driven by these specs, so a reader can see
 the planted stories here without reading the generator:
@@ -11,6 +11,10 @@ the planted stories here without reading the generator:
 * ``harbourline`` (professional services, GBP): the ladder on Meta ad sets; a
   French partner's ``;``/decimal-comma export in EUR read through a column map;
   a spreadsheet-formula campaign name.
+* ``veldmark`` (cybersecurity SaaS, EUR): 18 months of history for
+  forecasting: a yearly demand season (summer and December dips), a step up
+  in LinkedIn prospecting budget from 1 October 2025, and diminishing returns
+  (the cost per impression rises with the day's spend).
 
 Every client has ~30 target accounts that bring few contacts but most of the
 pipeline, one utm_campaign that matches no ad campaign, and a campaign named
@@ -23,12 +27,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# The sample period: 181 days of delivery, exported three days after it ended.
+# The default sample period: 181 days of delivery, exported three days after it ended.
 PERIOD_START = np.datetime64("2026-01-01", "D")
 PERIOD_DAYS = 181  # 2026-01-01 .. 2026-06-30
 PERIOD_END = PERIOD_START + PERIOD_DAYS - 1
 EXPORT_DATE = np.datetime64("2026-07-03", "D")
 LATE_START = 120  # day offset of 2026-05-01: start of the late period (trend client)
+# The long-history client: 2025-01-01 .. 2026-06-30, same export date.
+LONG_START = np.datetime64("2025-01-01", "D")
+LONG_DAYS = 546
+BUDGET_STEP = 273  # day offset of 2025-10-01 from LONG_START: LinkedIn prospecting budget steps up
 
 HTML_CAMPAIGN = "<img src=x onerror=alert(1)>"
 FORMULA_CAMPAIGN = '=HYPERLINK("http://x","y")'
@@ -61,8 +69,8 @@ class AdGroup:
     quality: float
     key_share: float = 0.03
     start: int = 0
-    end: int = PERIOD_DAYS
-    late_budget: float = 1.0  # budget multiplier from LATE_START on (the trend)
+    end: int | None = None  # day offset the delivery stops at; None: the end of the client's period
+    late_budget: float = 1.0  # budget multiplier from the client's ``late_start`` on
     other_clicks: float = 0.002  # non-link clicks per impression (Clicks (all) - link clicks)
     engagement_rate: float = 0.0  # likes, shares, comments per impression
     objective: str = "leads"  # Meta result indicator: leads | engagement
@@ -104,8 +112,18 @@ class ClientSpec:
     campaign_map: dict  # cryptic utm_campaign -> ad campaign
     deal_median: float
     key_deal_median: float
-    trend: bool = False
+    trend: bool = False  # the planted KPI shift story (lumora); the budgets themselves move at late_start
     owners: tuple[str, ...] = ()
+    start: np.datetime64 = PERIOD_START
+    days: int = PERIOD_DAYS
+    export_date: np.datetime64 = EXPORT_DATE
+    late_start: int | None = None  # day offset from which each ad group's late_budget applies
+    # Demand by calendar month (January first): multiplies leads per click and organic leads.
+    season: tuple[float, ...] | None = None
+    # Diminishing returns: the cost per impression grows as (day's cost / ad group budget) ** saturation.
+    saturation: float = 0.0
+    funnel: tuple[float, float] = (0.5, 0.5)  # P(lead -> MQL), P(MQL -> SQL) for a work address, not a key account
+    touch_p: float = 0.4  # geometric parameter of a contact's extra web visits (mean 1 / touch_p)
 
 
 def _ladder(platform, campaign, *, budgets, cpm, ctrs, lead_rate, quality, late=1.0, **kw):
@@ -210,6 +228,7 @@ LUMORA = ClientSpec(
     deal_median=14_000,
     key_deal_median=150_000,
     trend=True,
+    late_start=LATE_START,
     owners=("Katrin Vogelsang", "Tobias Reinholt", "Miriam Castellano"),
 )
 
@@ -379,6 +398,84 @@ HARBOURLINE = ClientSpec(
     key_deal_median=160_000,
     owners=("Priya Ramanathan", "Oliver Wetherby", "Siobhan Gallagher"),
 )
+VELDMARK = ClientSpec(
+    client="veldmark",
+    name="Veldmark Security B.V.",
+    industry="cybersecurity SaaS (endpoint protection)",
+    currency="EUR",
+    crm="hubspot",
+    seed=4404,
+    salt="veldmark-sample-salt",
+    website="www.veldmark-security.nl",
+    fx_rates={},
+    platform_currency={"google_ads": "EUR", "linkedin": "EUR", "meta": "EUR"},
+    ad_groups=(
+        AdGroup("google_ads", "Search - Brand", "Brand - Exact", 12, 60, 0.10, 0.035, 0.30, key_share=0.03),
+        AdGroup("google_ads", "Search - Endpoint Security", "Endpoint Protection Software", 70, 110, 0.035, 0.035,
+                0.48),
+        AdGroup("google_ads", "Search - Endpoint Security", "Ransomware Protection", 50, 100, 0.04, 0.03, 0.45),
+        AdGroup("google_ads", HTML_CAMPAIGN, "Ad group 1", 3.5, 40, 0.02, 0.0, 0.0, key_share=0.0, start=200,
+                end=206),
+        # The budget change: LinkedIn prospecting gets 80% more from 1 October 2025 (BUDGET_STEP).
+        AdGroup(
+            "linkedin", "Demand Gen - Zero Trust", "Prospecting - Security Leaders Benelux",
+            165, 34, 0.0048, 0.058, 0.52, key_share=0.04, late_budget=1.8, engagement_rate=0.003,
+        ),
+        *_ladder(
+            "linkedin", "Demand Gen - Zero Trust",
+            budgets=(10, 12, 15, 20), cpm=55, ctrs=(0.026, 0.020, 0.015, 0.011),
+            lead_rate=0.012, quality=0.3, engagement_rate=0.004,
+        ),
+        AdGroup(
+            "meta", "Lead Gen - Security Checklist", "Lookalike 1% - Customers", 22, 11, 0.011, 0.025, 0.2,
+            key_share=0.01, engagement_rate=0.004, weekend=0.9,
+        ),
+    ),
+    exports=(
+        ExportSpec(
+            "exports/google_ads_ad_group_report.csv", "google_ads", "spend", "google_ads",
+            {"variant": "utf8_csv", "level": "ad_group"},
+        ),
+        ExportSpec("exports/linkedin_campaign_performance.csv", "linkedin", "spend", "linkedin", {"variant": "csv"}),
+        ExportSpec("exports/meta_ads_manager.csv", "meta", "spend", "meta"),
+        ExportSpec("exports/hubspot_contacts.csv", "hubspot_contacts", "contacts"),
+        ExportSpec("exports/hubspot_deals.csv", "hubspot_deals", "deals"),
+        ExportSpec("exports/web_touchpoints.csv", "touchpoints", "touchpoints", map="column_maps/touchpoints.yaml"),
+    ),
+    target_accounts=(
+        ("Zuiderhaven Logistiek B.V.", "zuiderhaven.nl"), ("Brabantse Waterwerken N.V.", "brabantse-water.nl"),
+        ("Kempenland Zorggroep", "kempenland-zorg.nl"), ("Scheldemond Havenbedrijf", "scheldemond-haven.be"),
+        ("Veluwe Verzekeringen N.V.", "veluwe-verzekeringen.nl"), ("Deltapoort Energie B.V.", "deltapoort.nl"),
+        ("Ardennes Télécom S.A.", "ardennes-telecom.be"), ("Hanzebank N.V.", "hanzebank.nl"),
+        ("Polderwind Exploitatie B.V.", "polderwind.nl"), ("Maaskant Chemie B.V.", "maaskant-chemie.nl"),
+        ("Limburgse Mijnbouw Holding", "limburgse-mijnbouw.nl"), ("Flevo Agrarisch Coöperatief", "flevo-agri.nl"),
+        ("Brugse Brouwerijen N.V.", "brugse-brouwerijen.be"), ("Luxor Spoorwegen S.A.", "luxor-spoor.lu"),
+        ("Waddenzee Veerdiensten", "wadden-veer.nl"), ("Gentse Textielfabriek N.V.", "gentse-textiel.be"),
+        ("Eindhovense Halfgeleiders B.V.", "ehv-halfgeleiders.nl"), ("Noordzee Offshore B.V.", "noordzee-offshore.nl"),
+        ("Utrechtse Ziekenhuisgroep", "utrecht-zhg.nl"), ("Antwerpse Diamantbeurs", "antwerp-diamant.be"),
+        ("Twentse Machinefabriek B.V.", "twentse-machines.nl"), ("Rijnmond Raffinaderij B.V.", "rijnmond-raff.nl"),
+        ("Zeeuwse Mosselkwekerij", "zeeuwse-mossel.nl"), ("Hollandse Bloemenveiling", "holl-bloemen.nl"),
+        ("Luikse Staalgroep S.A.", "luikse-staal.be"), ("Groningse Gasunie Diensten", "gron-gasdiensten.nl"),
+        ("Drentse Zuivel B.V.", "drentse-zuivel.nl"), ("Friese Scheepswerf B.V.", "friese-scheepswerf.nl"),
+        ("Amstel Pensioenfonds", "amstel-pensioen.nl"), ("Namense Glasindustrie S.A.", "namense-glas.be"),
+    ),
+    company_tlds=(".nl", ".nl", ".com", ".be", ".eu", ".io", ".lu"),
+    phone_style="nl",
+    organic_leads=450,
+    unmatched_utm=("linkedin", "LI - 2024 Brand Awareness"),
+    campaign_map={"eps_search_nl": "Search - Endpoint Security"},
+    deal_median=10_000,
+    key_deal_median=220_000,
+    owners=("Annelot Verbruggen", "Joost Terhorst", "Sanne Wijnbergen"),
+    start=LONG_START,
+    days=LONG_DAYS,
+    late_start=BUDGET_STEP,
+    # B2B demand: strong spring and autumn, weak July-August and December.
+    season=(0.95, 1.05, 1.15, 1.05, 1.0, 0.95, 0.75, 0.7, 1.1, 1.2, 1.15, 0.8),
+    saturation=0.4,
+    funnel=(0.65, 0.6),
+    touch_p=0.9,
+)
 # fmt: on
 
-CLIENTS: dict[str, ClientSpec] = {spec.client: spec for spec in (LUMORA, IRONBRIDGE, HARBOURLINE)}
+CLIENTS: dict[str, ClientSpec] = {spec.client: spec for spec in (LUMORA, IRONBRIDGE, HARBOURLINE, VELDMARK)}

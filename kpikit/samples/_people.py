@@ -97,6 +97,8 @@ def phone(rng: np.random.Generator, style: str) -> str:
         return f"({s[0:3]}) 555-{s[3:7]}" if rng.random() < 0.7 else f"+1 {s[0:3]} 555 {s[3:7]}"
     if style == "uk":
         return f"07700 900{s[0:3]}" if rng.random() < 0.5 else f"+44 20 7946 {s[0:4]}"
+    if style == "nl":
+        return f"+31 6 {s[0:8]}" if rng.random() < 0.6 else f"+31 20 {s[0:3]} {s[3:7]}"
     area = ("30", "40", "89", "69", "221")[int(d[9]) % 5]
     if rng.random() < 0.2:
         return f"+41 44 {s[0:3]} {s[3:5]} {s[5:7]}"

@@ -18,18 +18,9 @@ import numpy as np
 import pandas as pd
 
 from kpikit.samples import _people
-from kpikit.samples._clients import (
-    CLIENTS,
-    EXPORT_DATE,
-    LATE_START,
-    PERIOD_DAYS,
-    PERIOD_START,
-    ClientSpec,
-)
+from kpikit.samples._clients import CLIENTS, ClientSpec
 
 DAY = np.timedelta64(1, "D")
-_EXPORT_TS = EXPORT_DATE.astype("datetime64[s]")
-_START_TS = PERIOD_START.astype("datetime64[s]")
 
 # platform -> (utm_source, utm_medium, HubSpot original source, Salesforce lead source, touchpoint channel)
 _PAID = {
@@ -74,6 +65,7 @@ _PRODUCTS = {
     "lumora": ("Data Platform Enterprise", "Data Platform Team", "Pipeline Add-on"),
     "ironbridge": ("Pump Station Retrofit", "Valve Service Contract", "Centrifugal Pump Order"),
     "harbourline": ("Statutory Audit", "Tax Advisory Retainer", "Transaction Services"),
+    "veldmark": ("Endpoint Suite Enterprise", "Managed Detection Retainer", "Incident Response Package"),
 }
 
 
@@ -95,29 +87,38 @@ class SampleData:
     target_accounts: pd.DataFrame
 
 
-def _weekday(days: np.ndarray) -> np.ndarray:
-    """Monday = 0 for day offsets from PERIOD_START (1970-01-01 was a Thursday)."""
-    return ((PERIOD_START + days).astype("int64") + 3) % 7
+def _weekday(spec: ClientSpec, days: np.ndarray) -> np.ndarray:
+    """Monday = 0 for day offsets from the client's period start (1970-01-01 was a Thursday)."""
+    return ((spec.start + days).astype("int64") + 3) % 7
+
+
+def _season(spec: ClientSpec, days: np.ndarray) -> np.ndarray:
+    """The demand multiplier of each day offset (its calendar month's entry in ``spec.season``)."""
+    month = (spec.start + days).astype("datetime64[M]").astype("int64") % 12
+    return np.asarray(spec.season, dtype=float)[month]
 
 
 def _spend(spec: ClientSpec, rng: np.random.Generator) -> pd.DataFrame:
     parts = []
     for k, ag in enumerate(spec.ad_groups):
-        days = np.arange(ag.start, ag.end)
-        weekend = _weekday(days) >= 5
+        days = np.arange(ag.start, spec.days if ag.end is None else ag.end)
+        weekend = _weekday(spec, days) >= 5
         if ag.weekend == 0:
             days, weekend = days[~weekend], weekend[~weekend]
         n = len(days)
-        late = np.where(days >= LATE_START, ag.late_budget, 1.0) if spec.trend else np.ones(n)
+        late = np.ones(n) if spec.late_start is None else np.where(days >= spec.late_start, ag.late_budget, 1.0)
         budget = ag.budget * np.where(weekend, ag.weekend, 1.0) * late * rng.lognormal(0.0, 0.18, n)
         cost = np.round(np.maximum(budget, 0.05), 2)
         cpm = ag.cpm * rng.lognormal(0.0, 0.1, n)
+        if spec.saturation:  # a bigger day reaches further out in the audience, at a higher price
+            cpm = cpm * (cost / ag.budget) ** spec.saturation
         impressions = np.maximum(np.rint(cost / cpm * 1000.0), 1).astype(np.int64)
         ctr = np.clip(ag.ctr * rng.lognormal(0.0, 0.15, n), 0.0, 0.6)
         clicks = rng.binomial(impressions, ctr)
         extra = rng.binomial(impressions, ag.other_clicks)
         engagements = rng.binomial(impressions, ag.engagement_rate)
-        leads = rng.binomial(clicks, ag.lead_rate)
+        lead_rate = ag.lead_rate if spec.season is None else ag.lead_rate * _season(spec, days)
+        leads = rng.binomial(clicks, lead_rate)
         if ag.platform == "google_ads":
             conversions = np.round(leads * rng.uniform(0.9, 1.6, n), 2)
         elif ag.platform == "partner_media":
@@ -129,7 +130,7 @@ def _spend(spec: ClientSpec, rng: np.random.Generator) -> pd.DataFrame:
                 {
                     "_k": k,
                     "_day": days,
-                    "date": (PERIOD_START + days).astype("datetime64[us]"),
+                    "date": (spec.start + days).astype("datetime64[us]"),
                     "platform": ag.platform,
                     "campaign": ag.campaign,
                     "ad_group": ag.ad_group,
@@ -236,7 +237,7 @@ def _contacts(spec: ClientSpec, spend: pd.DataFrame, rng: np.random.Generator) -
     old = pd.DataFrame(
         {
             "_k": _OLD,
-            "created": (PERIOD_START + rng.integers(0, 45, n_old)).astype("datetime64[m]")
+            "created": (spec.start + rng.integers(0, 45, n_old)).astype("datetime64[m]")
             + rng.integers(420, 1260, n_old).astype("timedelta64[m]"),
         }
     )
@@ -244,10 +245,15 @@ def _contacts(spec: ClientSpec, spend: pd.DataFrame, rng: np.random.Generator) -
     n_org = spec.organic_leads
     weights = np.array([o[-1] for o in _ORGANIC])
     origin = rng.choice(len(_ORGANIC), size=n_org, p=weights / weights.sum())
+    if spec.season is None:
+        org_days = rng.integers(0, spec.days, n_org)
+    else:  # organic demand follows the same season as paid demand
+        w = _season(spec, np.arange(spec.days))
+        org_days = rng.choice(spec.days, size=n_org, p=w / w.sum())
     org = pd.DataFrame(
         {
             "_k": _ORIGIN0 - origin,
-            "created": (PERIOD_START + rng.integers(0, PERIOD_DAYS, n_org)).astype("datetime64[m]")
+            "created": (spec.start + org_days).astype("datetime64[m]")
             + rng.integers(420, 1260, n_org).astype("timedelta64[m]"),
         }
     )
@@ -305,8 +311,8 @@ def _contacts(spec: ClientSpec, spend: pd.DataFrame, rng: np.random.Generator) -
     # Funnel: mql -> sql -> opportunity -> won/lost, each with a delay; censored at the export date.
     quality = np.where(paid_mask, from_ag("quality", 0.0).astype(float), 0.3)
     quality[kk == _OLD] = 0.2
-    p_mql = np.where(is_key, 0.85, np.where(freemail, 0.3, 0.5))
-    p_sql = np.where(is_key, 0.8, np.where(freemail, 0.0, 0.5))
+    p_mql = np.where(is_key, 0.85, np.where(freemail, 0.3, spec.funnel[0]))
+    p_sql = np.where(is_key, 0.8, np.where(freemail, 0.0, spec.funnel[1]))
     q = np.where(is_key, 0.7, quality)
     u = rng.random((n, 4))
     created = c["created"].to_numpy().astype("datetime64[m]")
@@ -321,7 +327,7 @@ def _contacts(spec: ClientSpec, spend: pd.DataFrame, rng: np.random.Generator) -
     close_at = later(opp_at, np.where(is_key, 40.0, 20.0), 45.0)
     # Deals close at the end of a working day; the contact becomes a customer then too.
     close_at = close_at.astype("datetime64[D]").astype("datetime64[m]") + np.timedelta64(17 * 60, "m")
-    export = EXPORT_DATE.astype("datetime64[m]")
+    export = spec.export_date.astype("datetime64[m]")
     mql = (u[:, 0] < p_mql) & (mql_at < export)
     sql = mql & (u[:, 1] < p_sql) & (sql_at < export)
     opp = sql & (u[:, 2] < q) & (opp_at < export)
@@ -431,10 +437,11 @@ def _deals(spec: ClientSpec, contacts: pd.DataFrame, rng: np.random.Generator) -
 def _touchpoints(spec: ClientSpec, contacts: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     n = len(contacts)
     is_key = contacts["is_key_account"].to_numpy()
-    extra = np.where(is_key, rng.binomial(2, 0.4, n), np.minimum(rng.geometric(0.4, n) - 1, 9) + 1)
+    extra = np.where(is_key, rng.binomial(2, 0.4, n), np.minimum(rng.geometric(spec.touch_p, n) - 1, 9) + 1)
     created = contacts["created_date"].to_numpy().astype("datetime64[s]")
+    start_ts, export_ts = spec.start.astype("datetime64[s]"), spec.export_date.astype("datetime64[s]")
     # First touch: the lead's own origin, shortly before it converted (never before the period).
-    room = (created - _START_TS).astype("int64")
+    room = (created - start_ts).astype("int64")
     first_ts = created - (rng.random(n) * np.minimum(2 * 86400, room)).astype("int64").astype("timedelta64[s]")
     first = pd.DataFrame(
         {
@@ -448,7 +455,7 @@ def _touchpoints(spec: ClientSpec, contacts: pd.DataFrame, rng: np.random.Genera
     idx = np.repeat(np.arange(n), extra)
     m = len(idx)
     lo = -np.minimum(30 * 86400, room[idx])
-    hi = np.minimum(45 * 86400, (_EXPORT_TS - created[idx]).astype("int64") - 1)
+    hi = np.minimum(45 * 86400, (export_ts - created[idx]).astype("int64") - 1)
     ts = created[idx] + (lo + rng.random(m) * (hi - lo)).astype("int64").astype("timedelta64[s]")
     clean = [ag for ag in spec.ad_groups if ag.lead_rate > 0 and ag.objective == "leads"]
     search = sorted({ag.campaign for ag in clean if ag.platform == "google_ads" and ag.campaign_type == "Search"})
