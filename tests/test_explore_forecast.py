@@ -58,7 +58,7 @@ def test_a_slider_past_the_highest_week_says_extrapolated_no_evidence(ex):
     try:
         ex.controls["spend:linkedin"].value = fc.max_weekly["linkedin"] * 1.5
         assert ex.numbers["extrapolated"] == ["linkedin"]
-        assert EXTRAPOLATED in ex.notice.value and "linkedin" in ex.notice.value
+        assert EXTRAPOLATED in ex.notice.value and "LinkedIn" in ex.notice.value
         assert shown(ex, "spend:linkedin", "flag") == EXTRAPOLATED
         assert shown(ex, "spend:google_ads", "flag") == ""
         ex.controls["spend:linkedin"].value = fc.max_weekly["linkedin"] * 0.9

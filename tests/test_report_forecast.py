@@ -14,6 +14,7 @@ from test_report_text import problems, rendered_text
 import kpikit
 from kpikit.analysis.forecast import backtest
 from kpikit.core.fmt import fmt
+from kpikit.core.measures import label
 from kpikit.report.book import SECTIONS, ReportBook, date_words
 from kpikit.samples import sample_model
 
@@ -60,7 +61,7 @@ def test_weekly_figures_are_the_engines(model, page):
 def test_the_plan_table_shows_the_engines_plan_and_its_evidence(model, page):
     r = kpikit.forecast(model)
     rows = cells(page, 1)
-    assert [row[0] for row in rows] == [p.replace("_", " ") for p in r.plan]
+    assert [row[0] for row in rows] == [label(p) for p in r.plan]
     assert [row[1] for row in rows] == [fmt(v, "money") for v in r.plan.values()]
     assert [row[2] for row in rows] == [fmt(r.max_weekly[p], "money") for p in r.plan]
     assert {row[3] for row in rows} == {"within the weeks observed"}  # the current plan never passed its own top

@@ -80,7 +80,7 @@ def read_plan(path: str | Path, config) -> dict[str, float]:
                 Problem(
                     f"weekly spend for {key!r} must be a number of at least 0",
                     file=str(p),
-                    column=str(key),
+                    key=str(key),
                     found=repr(value),
                     fix="write e.g. 6000 (reporting currency)",
                 )
@@ -89,7 +89,7 @@ def read_plan(path: str | Path, config) -> dict[str, float]:
         plan[str(key)] = float(value)
     if len(problems) == 1:
         q = problems[0]
-        raise ConfigError(q.message, file=q.file, column=q.column, found=q.found, fix=q.fix)
+        raise ConfigError(q.message, file=q.file, key=q.key, found=q.found, fix=q.fix)
     if problems:
         raise ConfigValidationError(problems, file=str(p))
     return plan
