@@ -138,6 +138,7 @@ class _Voila:
         self.started = started
         self.kernels: set[str] = set()
         self.first_kernel = threading.Event()
+        self.stopping = False
         self._thread = threading.Thread(target=self._relay, daemon=True)
         self._thread.start()
 
@@ -150,13 +151,15 @@ class _Voila:
                     self.first_kernel.set()
                     say = "kernel started; running the workbook (the page appears once it has run)"
                     print(f"kpikit workshop: {say} ({time.monotonic() - self.started:.0f} s)", flush=True)
-            elif not any(q.search(line) for q in _QUIET):
+            elif not self.stopping and not any(q.search(line) for q in _QUIET):
+                # While stopping, a kernel interrupted mid-start prints a KeyboardInterrupt: not news.
                 sys.stderr.write(line)
                 sys.stderr.flush()
 
     def stop(self) -> None:
         """SIGTERM; once Voila has shut its kernels down, do not wait for its ZMQ teardown."""
         child = self.child
+        self.stopping = True
         if child.poll() is not None:
             return
         try:
