@@ -94,9 +94,11 @@ from __future__ import annotations
 from typing import Any
 
 from kpikit.explore.precompute import Cube, parse_window, precompute
+from kpikit.explore.preload import load_client
 from kpikit.explore.snapshot import SCHEMA, read_snapshots
 
 __all__ = [
+    "load_client",
     "intro",
     "Cube",
     "precompute",

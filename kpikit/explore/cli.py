@@ -92,11 +92,25 @@ def voila_command(notebook: Path, port: int, *, preheat: bool = True) -> list[st
     return cmd
 
 
-def voila_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment Voila needs to find kpikit's template (``JUPYTER_PATH`` first)."""
+def voila_env(base: dict[str, str] | None = None, *, preloaded: Path | None = None) -> dict[str, str]:
+    """The environment of Voila and its kernels: kpikit's template first on ``JUPYTER_PATH``,
+    and the preloaded model's file (:data:`kpikit.explore.preload.ENV`) when there is one."""
+    from kpikit.explore.preload import ENV
+
     env = dict(os.environ if base is None else base)
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(workshop_template_dir()), env.get("JUPYTER_PATH")) if p)
+    if preloaded is not None:
+        env[ENV] = str(preloaded)
     return env
+
+
+def _preload(config: Path, path: Path) -> None:
+    from kpikit.explore.preload import write_preloaded
+
+    try:
+        write_preloaded(config, path)
+    except Exception:  # the kernel loads the client itself and shows the problem in the page
+        pass
 
 
 def wait_until_answering(url: str, child: subprocess.Popen, timeout: float = 120.0) -> bool:
@@ -223,11 +237,16 @@ def main(argv: list[str] | None = None) -> int:
             print(url)
             print(" ".join(cmd))
             return 0
+        # The client is loaded here while Voila and its kernel start (2 cores: the work overlaps);
+        # the kernel waits for the file while the marker exists, then reads it.
+        preloaded = tmp / "model.pkl"
+        Path(f"{preloaded}.pending").touch()
+        threading.Thread(target=_preload, args=(config_path, preloaded), daemon=True).start()
         # Own process group: the terminal's Ctrl-C reaches this command only, which stops Voila cleanly.
         child = subprocess.Popen(
             cmd,
             cwd=str(tmp),
-            env=voila_env(),
+            env=voila_env(preloaded=preloaded),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

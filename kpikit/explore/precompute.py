@@ -52,6 +52,7 @@ __all__ = [
     "VALUE_COLUMNS",
     "Cube",
     "precompute",
+    "remember",
     "parse_window",
 ]
 
@@ -263,7 +264,11 @@ def precompute(model: Any) -> Cube:
     hit = _CACHE.get(id(model))
     if hit is not None and hit[0]() is model:
         return hit[1]
-    cube = _build(model)
+    return remember(model, _build(model))
+
+
+def remember(model: Any, cube: Cube) -> Cube:
+    """Keep ``cube`` as ``model``'s precomputed cube (e.g. one built in another process); returns it."""
     key = id(model)
     try:
         _CACHE[key] = (weakref.ref(model, lambda _r, k=key, c=_CACHE: c.pop(k, None)), cube)
