@@ -91,7 +91,18 @@ True
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
+
+from kpikit.explore.preload import ENV as _WORKSHOP_ENV
+
+# In a kernel started by `kpikit workshop`: jsonschema (which altair imports) loads the
+# optional rfc3987-syntax package when installed, and that builds a parser at import, ~3 s
+# of every kernel start. Nothing in the workshop validates IRI formats; without the package
+# jsonschema just skips that one format check.
+if os.environ.get(_WORKSHOP_ENV) and "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 from kpikit.explore.precompute import Cube, parse_window, precompute
 from kpikit.explore.preload import load_client
