@@ -85,7 +85,34 @@ def _offline() -> None:
             tmp.replace(cache)
         except (OSError, AttributeError, TypeError):
             pass  # no cache: the next start bundles again
+    url = _served_bundle(jc._esm)
+    if url is not None:
+        jc._esm = url
     _OFFLINE = True
+
+
+def _served_bundle(esm: str) -> str | None:
+    """In a ``kpikit workshop`` kernel: the bundle as a file Voila serves, and its local URL.
+
+    Inline, the ~0.9 MB bundle travels in every chart's widget state and the page evaluates
+    it once per chart; as a URL (anywidget imports an ``http://`` ``_esm``), the browser
+    fetches it once from 127.0.0.1 and shares the module. Elsewhere (JupyterLab, tests) None.
+    """
+    from kpikit.explore.preload import BUNDLE_FILE, ENV
+
+    port = os.environ.get("VOILA_APP_PORT")
+    if not port or not os.environ.get(ENV) or esm.startswith("http"):
+        return None
+    target = Path.cwd() / BUNDLE_FILE  # Voila starts the kernel in the notebook's folder
+    try:
+        if not target.is_file():
+            tmp = target.with_name(f".{BUNDLE_FILE}.{os.getpid()}.tmp")
+            tmp.write_text(esm, encoding="utf-8")
+            tmp.replace(target)
+    except OSError:
+        return None  # inline it is, then
+    base = os.environ.get("VOILA_BASE_URL", "/")
+    return f"http://127.0.0.1:{port}{base}voila/files/{BUNDLE_FILE}"
 
 
 # --------------------------------------------------------------------------- readout

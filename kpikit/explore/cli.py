@@ -40,6 +40,7 @@ from pathlib import Path
 
 from kpikit.core.paths import WORKSHOP_TEMPLATE_NAME, workbook, workshop_template_dir
 from kpikit.errors import ConfigError
+from kpikit.explore.preload import BUNDLE_FILE
 
 __all__ = ["main", "WORKBOOK", "prepare_notebook", "voila_command", "voila_env", "free_port", "wait_until_answering"]
 
@@ -103,6 +104,8 @@ def voila_command(notebook: Path, port: int, *, preheat: bool = True) -> list[st
         "--Voila.ip=127.0.0.1",
         "--show_tracebacks=False",
         f"--template={WORKSHOP_TEMPLATE_NAME}",
+        # the one file of the notebook's folder the page may fetch: the charts' JavaScript bundle
+        f"--VoilaConfiguration.file_allowlist=['{re.escape(BUNDLE_FILE)}']",
     ]
     if preheat:
         cmd.append("--preheat_kernel=True")  # Voila's default pool: one kernel

@@ -22,10 +22,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ENV", "write_preloaded", "load_client"]
+__all__ = ["ENV", "BUNDLE_FILE", "write_preloaded", "load_client"]
 
-#: Environment variable naming the preloaded model file.
+#: Environment variable naming the preloaded model file (set only in ``kpikit workshop``'s Voila).
 ENV = "KPIKIT_WORKSHOP_MODEL"
+#: The charts' JavaScript bundle as a file in the workshop's folder: the one file Voila may serve from it.
+BUNDLE_FILE = "kpikit-vega.js"
 # While the CLI is still loading, a "<file>.pending" marker exists; the kernel waits this long for it.
 WAIT_S = 60.0
 
