@@ -32,6 +32,18 @@ shared :mod:`~kpikit.explore._base`; :mod:`~kpikit.explore.widgets` holds the
 registry). Measures, labels and number formats are the core's
 (:mod:`kpikit.core.measures`, :func:`kpikit.core.fmt.fmt`).
 
+When the data is missing
+------------------------
+An explorer whose data this client lacks (no touchpoint export for attribution; ad
+exports of monthly or quarterly totals for the weekly budget curves; no ad delivery)
+shows its title and a one-paragraph notice instead of its controls, and the rest of
+the workshop works (``explorer.unavailable``, ``explorer.reason``; see
+:class:`~kpikit.explore._base.Explorer`).
+
+The workbook loads the client with :func:`load_client`: :func:`kpikit.load_client`,
+read from the copy ``kpikit workshop`` prepared while its server started
+(:mod:`kpikit.explore.preload`).
+
 Snapshots
 ---------
 The Snapshot button (or ``explorer.snapshot(folder=None, name=None)``) writes

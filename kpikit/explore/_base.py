@@ -343,7 +343,7 @@ class Explorer(w.AppLayout):
 
     def _fail(self, exc: BaseException, reason: str, text: str) -> None:
         self.unavailable, self.reason, self.failure = text, reason, exc
-        self.controls = {}
+        self.controls, self.charts, self.specs, self.numbers, self.result = {}, {}, {}, {}, None
         if reason == "error":
             # The kernel's own stderr is the terminal running Voila or JupyterLab, not the page.
             traceback.print_exception(exc, file=sys.__stderr__)
