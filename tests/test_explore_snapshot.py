@@ -85,3 +85,53 @@ def test_every_scenario_result_is_a_core_result(name):
     assert d["view"] == name and d["controls"] == r.controls and len(d["rows"]) == len(r.frame)
     html = r._repr_html_()
     assert evil not in html and "<table" in html
+
+
+@pytest.fixture
+def targeting():
+    from kpikit.samples import synthetic_model
+
+    return explore.targeting(synthetic_model(2_000, 6_000, seed=1))
+
+
+def _button_saves_into(explorer, monkeypatch, folder, **kw):
+    # The button calls explorer.snapshot(); point it at a folder (the synthetic model has no client folder).
+    real = type(explorer).snapshot
+    monkeypatch.setattr(explorer, "snapshot", lambda: real(explorer, folder, **kw))
+
+
+def test_a_snapshot_whose_chart_will_not_convert_leaves_no_file_and_says_so_on_screen(targeting, tmp_path, monkeypatch):
+    from kpikit.explore import snapshot as snap
+
+    calls = []
+
+    def png(spec):  # the second chart fails, after the first chart's SVG and PNG were written
+        calls.append(spec)
+        if len(calls) == 2:
+            raise ValueError("vl-convert could not render")
+        return b"\x89PNG"
+
+    monkeypatch.setattr(snap, "_png", png)
+    _button_saves_into(targeting, monkeypatch, tmp_path / "snapshots")
+    targeting._on_snapshot(None)
+    assert len(calls) == 2
+    assert targeting.snapshot_status.value.startswith('<span class="kpk-warn">Not saved')
+    assert list((tmp_path / "snapshots").iterdir()) == []  # no orphan SVG, PNG or temporary file
+
+
+def test_a_snapshot_into_a_folder_that_cannot_be_written_says_why(targeting, tmp_path, monkeypatch):
+    blocker = tmp_path / "snapshots"
+    blocker.write_text("a file where the folder should be")
+    _button_saves_into(targeting, monkeypatch, blocker, images=False)
+    targeting._on_snapshot(None)
+    assert targeting.snapshot_status.value.startswith('<span class="kpk-warn">Not saved: ')
+    assert blocker.read_text() == "a file where the folder should be"
+
+
+def test_a_good_snapshot_is_renamed_into_place_with_no_temporary_file_left(targeting, tmp_path, monkeypatch):
+    _button_saves_into(targeting, monkeypatch, tmp_path)
+    targeting._on_snapshot(None)
+    assert "saved targeting-" in targeting.snapshot_status.value
+    names = sorted(p.name for p in tmp_path.iterdir())
+    stem = targeting.last_snapshot.stem
+    assert names == sorted([f"{stem}.json", *(f"{stem}-{k}.{x}" for k in targeting.specs for x in ("svg", "png"))])

@@ -11,6 +11,11 @@ With fewer than :data:`MIN_WEEKS` weeks (or fewer than three weeks with an outco
 can be told apart from a line: the fit is then *linear* (the observed cost per outcome,
 bootstrapped the same way) and says so in :attr:`ResponseCurve.method`.
 
+A weekly curve needs weekly (or daily) spend. Rows that each cover more than
+:data:`WEEK_DAYS` days (a monthly or quarterly export of totals) have no weekly shape:
+:func:`summary_segments` finds the segments made of such rows, so a caller can leave them out
+instead of reading a month's spend as one week's.
+
 The workshop's budget explorer shows these curves; a forecast can predict from them too.
 
 Examples
@@ -38,12 +43,50 @@ import pandas as pd
 from kpikit.core.measures import safe_divide
 from kpikit.errors import KpikitError
 
-__all__ = ["ResponseCurve", "fit_response_curves", "MIN_WEEKS", "BAND"]
+__all__ = ["ResponseCurve", "fit_response_curves", "summary_segments", "period_words", "MIN_WEEKS", "BAND", "WEEK_DAYS"]
 
 #: Fewer weeks with spend than this: the curve is linear (cost per outcome held constant).
 MIN_WEEKS = 6
 #: Quantiles of the bootstrap predictions a band shows (a 90 % band).
 BAND = (0.05, 0.95)
+#: A spend row covering more days than this is a summary (monthly, quarterly totals), not a week.
+WEEK_DAYS = 7
+
+
+def summary_segments(spend: pd.DataFrame, by: str = "platform") -> dict[str, int]:
+    """Segments whose spend rows cover more than a week: segment -> the longest row, in days.
+
+    A row covers ``date`` .. ``date_end`` (``date`` alone when ``date_end`` is empty).
+
+    Examples
+    --------
+    >>> spend = pd.DataFrame({"platform": ["meta", "google_ads"],
+    ...     "date": pd.to_datetime(["2026-01-01", "2026-01-01"]),
+    ...     "date_end": pd.to_datetime(["2026-01-31", None])})
+    >>> summary_segments(spend)
+    {'meta': 31}
+    """
+    if not len(spend) or by not in spend:
+        return {}
+    start = spend["date"]
+    end = spend["date_end"].fillna(start) if "date_end" in spend else start
+    days = (end - start).dt.days + 1
+    longest = days.groupby(spend[by].astype("str"), observed=True).max()
+    return {str(k): int(v) for k, v in longest.items() if v > WEEK_DAYS}
+
+
+def period_words(days: int) -> str:
+    """How a consultant names a row of ``days`` days: ``"monthly"``, ``"quarterly"``, ...
+
+    Examples
+    --------
+    >>> [period_words(d) for d in (31, 91, 181, 14)]
+    ['monthly', 'quarterly', 'half-yearly', '14-day']
+    """
+    for limit, words in ((31, "monthly"), (92, "quarterly"), (184, "half-yearly"), (366, "yearly")):
+        if 28 <= days <= limit:
+            return words
+    return f"{days}-day"
 
 
 def _saturating(x, a, b):

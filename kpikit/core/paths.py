@@ -19,6 +19,8 @@ True
 ['01_vanity_vs_value.ipynb']
 >>> (paths.report_template_dir() / paths.REPORT_TEMPLATE_NAME / "index.html.j2").is_file()
 True
+>>> (paths.workshop_template_dir() / "voila" / "templates" / paths.WORKSHOP_TEMPLATE_NAME / "conf.json").is_file()
+True
 >>> paths.client_template().name, paths.column_maps_dir().parent == paths.templates_dir()
 ('client.yaml', True)
 >>> (paths.data_samples_dir() / "clients.yaml").is_file()
@@ -50,6 +52,8 @@ __all__ = [
     "client_template",
     "column_maps_dir",
     "report_template_dir",
+    "WORKSHOP_TEMPLATE_NAME",
+    "workshop_template_dir",
     "data_samples_dir",
 ]
 
@@ -59,6 +63,8 @@ BUNDLE_DIR = "_data"
 FOLDERS = ("workbooks", "templates", "data_samples")
 #: nbconvert template of the client-ready report page (``templates/report/kpikit_report``).
 REPORT_TEMPLATE_NAME = "kpikit_report"
+#: Voila template of the workshop page (``templates/workshop/voila/templates/kpikit_workshop``).
+WORKSHOP_TEMPLATE_NAME = "kpikit_workshop"
 
 
 def _package_dir() -> Path:
@@ -138,6 +144,14 @@ def column_maps_dir() -> Path:
 def report_template_dir() -> Path:
     """``templates/report/``: the nbconvert template base folder (holds :data:`REPORT_TEMPLATE_NAME`)."""
     return templates_dir() / "report"
+
+
+def workshop_template_dir() -> Path:
+    """``templates/workshop/``: a Jupyter data folder holding ``voila/templates/`` :data:`WORKSHOP_TEMPLATE_NAME`.
+
+    Voila finds templates on ``JUPYTER_PATH``: put this folder on it.
+    """
+    return templates_dir() / "workshop"
 
 
 def data_samples_dir() -> Path:

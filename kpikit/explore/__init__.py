@@ -35,6 +35,18 @@ shared :mod:`~kpikit.explore._base`; :mod:`~kpikit.explore.widgets` holds the
 registry). Measures, labels and number formats are the core's
 (:mod:`kpikit.core.measures`, :func:`kpikit.core.fmt.fmt`).
 
+When the data is missing
+------------------------
+An explorer whose data this client lacks (no touchpoint export for attribution; ad
+exports of monthly or quarterly totals for the weekly budget curves; no ad delivery)
+shows its title and a one-paragraph notice instead of its controls, and the rest of
+the workshop works (``explorer.unavailable``, ``explorer.reason``; see
+:class:`~kpikit.explore._base.Explorer`).
+
+The workbook loads the client with :func:`load_client`: :func:`kpikit.load_client`,
+read from the copy ``kpikit workshop`` prepared while its server started
+(:mod:`kpikit.explore.preload`).
+
 Snapshots
 ---------
 The Snapshot button (or ``explorer.snapshot(folder=None, name=None)``) writes
@@ -97,12 +109,25 @@ True
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
+from kpikit.explore.preload import ENV as _WORKSHOP_ENV
+
+# In a kernel started by `kpikit workshop`: jsonschema (which altair imports) loads the
+# optional rfc3987-syntax package when installed, and that builds a parser at import, ~3 s
+# of every kernel start. Nothing in the workshop validates IRI formats; without the package
+# jsonschema just skips that one format check.
+if os.environ.get(_WORKSHOP_ENV) and "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
+
 from kpikit.explore.precompute import Cube, parse_window, precompute
+from kpikit.explore.preload import load_client
 from kpikit.explore.snapshot import SCHEMA, read_snapshots
 
 __all__ = [
+    "load_client",
     "intro",
     "Cube",
     "precompute",

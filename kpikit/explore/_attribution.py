@@ -6,16 +6,13 @@ a switch only selects a model's rows (:func:`kpikit.explore.scenarios.attributio
 
 from __future__ import annotations
 
-from typing import Any
-
 import ipywidgets as w
 
 from kpikit.core.fmt import fmt
 from kpikit.core.measures import MEASURES, label
 from kpikit.explore import charts as ch
 from kpikit.explore import scenarios as sc
-from kpikit.explore._base import Explorer, Figure, readout_table
-from kpikit.explore.precompute import precompute
+from kpikit.explore._base import Explorer, Figure, MissingData, readout_table
 
 __all__ = ["AttributionExplorer"]
 
@@ -30,15 +27,24 @@ class AttributionExplorer(Explorer):
     name = "attribution_switch"
     title = "Attribution: who gets the credit depends on the rule"
 
-    def __init__(self, model: Any, **kwargs: Any) -> None:
+    def _prepare(self) -> None:
         from kpikit.explore._engine import channel_costs, engine_attribution
 
-        cube = precompute(model)
-        source = cube.model if cube.model is not None else model
+        cube = self.cube
+        if not cube.touchpoints:
+            raise MissingData(
+                "Attribution splits each outcome's credit between the touches before it. This client's "
+                "data has no touchpoint export (web visits and clicks per contact), so there is nothing "
+                "to split yet. Add the touchpoint export to client.yaml to open this explorer."
+            )
+        source = cube.model
         self.credits, self.totals, self.engine_notes = engine_attribution(source)
+        if not self.totals.get("conversions"):
+            outcome = str(self.totals.get("outcome"))
+            label = MEASURES[outcome].label if outcome in MEASURES else "outcomes"
+            raise MissingData(f"No contact in this client's data reached {label}: there is no credit to split.")
         self.costs = channel_costs(source)
         self.tables = sc.attribution_tables(self.credits, self.costs, currency=cube.currency)
-        super().__init__(cube, **kwargs)
 
     def _controls(self):
         models = list(dict.fromkeys(self.credits["model"]))

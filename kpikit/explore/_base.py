@@ -30,6 +30,8 @@ from __future__ import annotations
 import html
 import json
 import os
+import sys
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +42,10 @@ import pandas as pd
 
 from kpikit.core.measures import MEASURES, REAL_OUTCOMES
 from kpikit.core.result import json_safe
+from kpikit.errors import KpikitError
 from kpikit.explore.precompute import Cube, precompute
 
-__all__ = ["Explorer", "Figure", "readout_table", "slider", "outcome_options"]
+__all__ = ["Explorer", "MissingData", "FAILED", "Figure", "readout_table", "slider", "outcome_options"]
 
 _OFFLINE = False
 
@@ -82,7 +85,34 @@ def _offline() -> None:
             tmp.replace(cache)
         except (OSError, AttributeError, TypeError):
             pass  # no cache: the next start bundles again
+    url = _served_bundle(jc._esm)
+    if url is not None:
+        jc._esm = url
     _OFFLINE = True
+
+
+def _served_bundle(esm: str) -> str | None:
+    """In a ``kpikit workshop`` kernel: the bundle as a file Voila serves, and its local URL.
+
+    Inline, the ~0.9 MB bundle travels in every chart's widget state and the page evaluates
+    it once per chart; as a URL (anywidget imports an ``http://`` ``_esm``), the browser
+    fetches it once from 127.0.0.1 and shares the module. Elsewhere (JupyterLab, tests) None.
+    """
+    from kpikit.explore.preload import BUNDLE_FILE, ENV
+
+    port = os.environ.get("VOILA_APP_PORT")
+    if not port or not os.environ.get(ENV) or esm.startswith("http"):
+        return None
+    target = Path.cwd() / BUNDLE_FILE  # Voila starts the kernel in the notebook's folder
+    try:
+        if not target.is_file():
+            tmp = target.with_name(f".{BUNDLE_FILE}.{os.getpid()}.tmp")
+            tmp.write_text(esm, encoding="utf-8")
+            tmp.replace(target)
+    except OSError:
+        return None  # inline it is, then
+    base = os.environ.get("VOILA_BASE_URL", "/")
+    return f"http://127.0.0.1:{port}{base}voila/files/{BUNDLE_FILE}"
 
 
 # --------------------------------------------------------------------------- readout
@@ -224,20 +254,41 @@ class _Specs:
 # --------------------------------------------------------------------------- explorer
 
 
+class MissingData(KpikitError):
+    """This client's data cannot feed an explorer (no touchpoints, no weekly spend...).
+
+    The message is what the room reads in place of the explorer: say what is missing, in
+    the client's terms, and which export would bring the explorer back.
+    """
+
+
+#: Shown when an explorer fails for a reason kpikit did not foresee; the details go to the terminal.
+FAILED = (
+    "This explorer could not be built from this client's data. The rest of the workshop works; "
+    "the technical details are in the terminal that runs kpikit workshop."
+)
+
+
 class Explorer(w.AppLayout):
     """Base of the explorers: builds the layout, wires controls, refreshes on change.
 
     Subclasses set ``name``/``title`` and implement ``_controls()``,
-    ``compute(**values)``, ``_readout(result)`` and ``_charts(result)``.
+    ``compute(**values)``, ``_readout(result)`` and ``_charts(result)``; ``_prepare()``
+    does their one-off work (fits, engine calls) and raises :class:`MissingData` when the
+    client's data cannot feed them.
+
+    An explorer never breaks the page: when its data is missing, or building it fails, it
+    shows its title and a short notice instead of controls. ``unavailable`` then holds the
+    notice text, ``reason`` is ``"data"`` (a :class:`~kpikit.errors.KpikitError`: the
+    message says what is missing) or ``"error"`` (anything else; the traceback goes to the
+    kernel's terminal), and ``controls`` is empty.
     """
 
     name: ClassVar[str] = "explorer"
     title: ClassVar[str] = "Explorer"
 
     def __init__(self, model: Any, **kwargs: Any) -> None:
-        self.cube: Cube = precompute(model)
-        _offline()
-        self.controls: dict[str, w.ValueWidget] = self._controls()
+        self.controls: dict[str, w.ValueWidget] = {}
         self.result: Any = None
         self.numbers: dict[str, Any] = {}
         self.refreshes = 0
@@ -248,32 +299,59 @@ class Explorer(w.AppLayout):
         self._specs = _Specs()
         self.snapshot_button = w.Button(description="Snapshot", icon="camera", tooltip="save this scenario")
         self.snapshot_status = w.HTML()
-        self.snapshot_button.on_click(self._on_snapshot)
         self._chart_box = w.VBox()
         self._holding = False
         self.last_snapshot: Any = None
-        for c in self.controls.values():
-            c.observe(self._on_change, names="value")
-        self.refresh()
-        sidebar = w.VBox(
-            [*self.controls.values(), self.snapshot_button, self.snapshot_status],
-            layout=w.Layout(padding="0 12px 0 0", min_width="370px"),
-        )
-        center = w.VBox([self.readout, self.notice, self._chart_box])
+        self.unavailable: str | None = None
+        self.reason: str | None = None
+        self.failure: BaseException | None = None
+        try:
+            self.cube: Cube = precompute(model)
+            self._prepare()
+            _offline()
+            self.controls = self._controls()
+            for c in self.controls.values():
+                c.observe(self._on_change, names="value")
+            self.refresh()
+        except KpikitError as exc:  # MissingData, or a clear problem with this client's data
+            self._fail(exc, "data", exc.message if isinstance(exc, MissingData) else str(exc))
+        except Exception as exc:  # the room sees a notice, the terminal the traceback
+            self._fail(exc, "error", FAILED)
         header = w.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.title)}</h3>")
+        if self.unavailable is None:
+            self.snapshot_button.on_click(self._on_snapshot)
+            sidebar = w.VBox(
+                [*self.controls.values(), self.snapshot_button, self.snapshot_status],
+                layout=w.Layout(padding="0 12px 0 0", min_width="370px"),
+            )
+            center = w.VBox([self.readout, self.notice, self._chart_box])
+            panes = {"left_sidebar": sidebar, "center": center, "pane_widths": ["390px", 1, 0]}
+        else:
+            self.notice.value = f'<div class="kpk-unavailable kpk-note">{html.escape(self.unavailable)}</div>'
+            panes = {"center": self.notice}
         super().__init__(
             header=header,
-            left_sidebar=sidebar,
-            center=center,
-            pane_widths=["390px", 1, 0],
             pane_heights=["40px", 1, 0],
             layout=w.Layout(border="1px solid #ddd", padding="6px", margin="0 0 16px 0"),
+            **panes,
             **kwargs,
         )
         self.add_class("kpk-explorer")
         self.add_class(f"kpk-{self.name}")
+        if self.unavailable is not None:
+            self.add_class("kpk-unavailable")
+
+    def _fail(self, exc: BaseException, reason: str, text: str) -> None:
+        self.unavailable, self.reason, self.failure = text, reason, exc
+        self.controls, self.charts, self.specs, self.numbers, self.result = {}, {}, {}, {}, None
+        if reason == "error":
+            # The kernel's own stderr is the terminal running Voila or JupyterLab, not the page.
+            traceback.print_exception(exc, file=sys.__stderr__)
 
     # --- subclass API -----------------------------------------------------------
+    def _prepare(self) -> None:
+        """One-off work before the controls exist; raise :class:`MissingData` when the data cannot feed this explorer."""
+
     def _controls(self) -> dict[str, w.ValueWidget]:
         raise NotImplementedError
 
@@ -333,22 +411,40 @@ class Explorer(w.AppLayout):
         self.refreshes += 1
 
     def _on_snapshot(self, _button: Any) -> None:
-        from kpikit.errors import KpikitError
-
+        self.snapshot_status.value = '<span class="kpk-note">saving…</span>'
         try:
             path = self.snapshot()
-        except (KpikitError, OSError) as exc:
-            self.snapshot_status.value = f'<span class="kpk-warn">{html.escape(str(exc))}</span>'
+        except KpikitError as exc:
+            self.snapshot_status.value = f'<span class="kpk-warn">Not saved: {html.escape(str(exc))}</span>'
+            return
+        except OSError as exc:  # disk full, read-only folder, permissions
+            reason = exc.strerror or type(exc).__name__
+            self.snapshot_status.value = f'<span class="kpk-warn">Not saved: {html.escape(reason)}</span>'
+            return
+        except Exception as exc:  # a chart that will not convert must not look saved
+            traceback.print_exception(exc, file=sys.__stderr__)
+            self.snapshot_status.value = (
+                '<span class="kpk-warn">Not saved: the snapshot could not be written '
+                "(details in the terminal that runs kpikit workshop).</span>"
+            )
             return
         self.snapshot_status.value = f'<span class="kpk-note">saved {html.escape(path.name)}</span>'
 
     def snapshot(self, folder: Any = None, name: str | None = None, *, images: bool = True):
         """Save controls, headline numbers and charts; returns the JSON path.
 
-        See :func:`kpikit.explore.snapshot.write_snapshot` for the layout.
+        See :func:`kpikit.explore.snapshot.write_snapshot` for the layout. Nothing is
+        left behind when it fails.
+
+        Raises
+        ------
+        KpikitError
+            when this explorer shows a notice instead of a scenario (nothing to save).
         """
         from kpikit.explore.snapshot import write_snapshot
 
+        if self.unavailable is not None:
+            raise KpikitError("there is no scenario to save: this explorer has no data for this client")
         path = write_snapshot(self, folder=folder, name=name, images=images)
         self.last_snapshot = path
         return path

@@ -13,14 +13,23 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 
-from kpikit.analysis.response import BAND, ResponseCurve
+from kpikit.analysis.response import BAND, ResponseCurve, period_words
 from kpikit.core.fmt import fmt
 from kpikit.core.measures import MEASURES, REAL_OUTCOMES, label
 from kpikit.explore import charts as ch
 from kpikit.explore import scenarios as sc
-from kpikit.explore._base import Explorer, Figure, outcome_options, readout_table, slider
+from kpikit.explore._base import Explorer, Figure, MissingData, outcome_options, readout_table, slider
 
 __all__ = ["BudgetExplorer"]
+
+
+def _totals(longest: dict[str, int]) -> str:
+    """``{"meta": 31, "google_ads": 91}`` -> ``"monthly totals (meta) and quarterly totals (google_ads)"``."""
+    by_words: dict[str, list[str]] = {}
+    for segment, days in sorted(longest.items()):
+        by_words.setdefault(period_words(days), []).append(segment)
+    parts = [f"{words} totals ({', '.join(segs)})" for words, segs in by_words.items()]
+    return " and ".join(parts) if parts else "totals"
 
 
 class BudgetExplorer(Explorer):
@@ -36,6 +45,17 @@ class BudgetExplorer(Explorer):
         self._curves: dict[str, dict[str, ResponseCurve]] = {}
         self._grids: dict[str, pd.DataFrame] = {}
         super().__init__(model, **kwargs)
+
+    def _prepare(self) -> None:
+        if not self.curves(self.cube.real_outcome):
+            coarse = sc.summary_notes(self.cube, by=self.by)
+            if coarse:
+                raise MissingData(
+                    f"The budget curves are fitted to this client's weeks, and its ad exports hold "
+                    f"{_totals(self.cube.summaries.get(self.by, {}))} instead of days or weeks. Export the ad "
+                    "reports by day (or week) to open this explorer."
+                )
+            raise MissingData("There is no paid spend in this client's ad exports to fit budget curves to.")
         for outcome in self.cube.measured:  # fit every outcome now, so switching never stalls the room
             if outcome in REAL_OUTCOMES:
                 self.curves(outcome)
@@ -116,7 +136,7 @@ class BudgetExplorer(Explorer):
         return readout_table(head, rows, bold=(len(rows) - 2,))
 
     def _warnings(self, r):
-        return list(r.warnings)
+        return [*r.warnings, *sc.summary_notes(self.cube, by=self.by)]
 
     def _grid(self, outcome: str) -> pd.DataFrame:
         if outcome not in self._grids:

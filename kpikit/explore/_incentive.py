@@ -12,7 +12,7 @@ from kpikit.core.fmt import fmt
 from kpikit.core.measures import MEASURES
 from kpikit.explore import charts as ch
 from kpikit.explore import scenarios as sc
-from kpikit.explore._base import Explorer, Figure, outcome_options, readout_table, slider
+from kpikit.explore._base import Explorer, Figure, MissingData, outcome_options, readout_table, slider
 
 __all__ = ["IncentiveExplorer"]
 
@@ -22,6 +22,13 @@ class IncentiveExplorer(Explorer):
 
     name = "incentive"
     title = "Incentives: two ways to hit a KPI target, and what each does to the business"
+
+    def _prepare(self) -> None:
+        if not self.cube.paid_totals()["impressions"]:
+            raise MissingData(
+                "The incentive simulator needs ad delivery per audience (impressions and clicks per ad "
+                "group or ad set); this client's ad exports have none."
+            )
 
     def _controls(self):
         roles = [(f"{r} ({k.upper()})", k) for r, k in self.cube.kpis.items() if k in sc.ROLE_KPIS]

@@ -17,7 +17,7 @@ from kpikit.core.fmt import fmt
 from kpikit.core.measures import MEASURES
 from kpikit.explore import charts as ch
 from kpikit.explore import scenarios as sc
-from kpikit.explore._base import Explorer, Figure, outcome_options, readout_table
+from kpikit.explore._base import Explorer, Figure, MissingData, outcome_options, readout_table
 
 __all__ = ["OutcomeExplorer", "VanityCostExplorer"]
 
@@ -30,6 +30,10 @@ class OutcomeExplorer(Explorer):
 
     name = "outcome_switch"
     title = "What counts as a real outcome? Campaigns re-rank"
+
+    def _prepare(self) -> None:
+        if not self.cube.paid_totals()["cost"]:
+            raise MissingData("There is no paid campaign with spend in this client's ad exports to rank.")
 
     def _controls(self):
         return {

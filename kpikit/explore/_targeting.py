@@ -14,7 +14,7 @@ from kpikit.core.fmt import fmt
 from kpikit.core.measures import MEASURES, safe_divide
 from kpikit.explore import charts as ch
 from kpikit.explore import scenarios as sc
-from kpikit.explore._base import Explorer, Figure, readout_table, slider
+from kpikit.explore._base import Explorer, Figure, MissingData, readout_table, slider
 
 __all__ = ["TargetingExplorer"]
 
@@ -27,6 +27,13 @@ class TargetingExplorer(Explorer):
 
     #: audiences drawn one by one in the scatter (largest reach); the rest as two aggregate points
     MAX_POINTS = 40
+
+    def _prepare(self) -> None:
+        if not self.cube.paid_totals()["impressions"]:
+            raise MissingData(
+                "Targeting needs ad delivery per audience (impressions per ad group or ad set); "
+                "this client's ad exports have none."
+            )
 
     def _controls(self):
         aud = self.cube.audiences

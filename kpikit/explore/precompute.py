@@ -56,6 +56,7 @@ __all__ = [
     "VALUE_COLUMNS",
     "Cube",
     "precompute",
+    "remember",
     "parse_window",
     "ForecastGrid",
     "forecast_grid",
@@ -162,6 +163,12 @@ class Cube:
         Role -> KPI from the client config.
     reconciliation : dict
         Rows and money in vs placed, and what could not be placed.
+    summaries : dict
+        ``"platform"`` / ``"campaign"`` -> segments whose spend rows are totals longer than a
+        week (monthly, quarterly exports), with the longest row in days
+        (:func:`kpikit.analysis.response.summary_segments`): no weekly history.
+    touchpoints : int
+        Touchpoint rows in the model (attribution needs some).
     model : ClientModel or None
         The model the cube came from, for engine calls made once at start-up.
     """
@@ -176,6 +183,8 @@ class Cube:
     reconciliation: dict[str, Any] = field(default_factory=dict)
     measured: tuple[str, ...] = VALUE_COLUMNS
     campaigns: pd.DataFrame | None = None
+    summaries: dict[str, dict[str, int]] = field(default_factory=dict)
+    touchpoints: int = 0
     model: Any = field(default=None, repr=False)
     # Derived views, built on first use and kept: interactions then only index arrays.
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -261,7 +270,11 @@ def precompute(model: Any) -> Cube:
     hit = _CACHE.get(id(model))
     if hit is not None and hit[0]() is model:
         return hit[1]
-    cube = _build(model)
+    return remember(model, _build(model))
+
+
+def remember(model: Any, cube: Cube) -> Cube:
+    """Keep ``cube`` as ``model``'s precomputed cube (e.g. one built in another process); returns it."""
     key = id(model)
     try:
         _CACHE[key] = (weakref.ref(model, lambda _r, k=key, c=_CACHE: c.pop(k, None)), cube)
@@ -315,6 +328,9 @@ def _build(model: Any) -> Cube:
         "opportunities_placed": float(paid["opportunity"].sum()),
         "opportunities_unattributed": float(facts.loc[facts["platform"] == UNATTRIBUTED, "opportunity"].sum()),
     }
+    from kpikit.analysis.response import summary_segments
+
+    summaries = {by: summary_segments(model.spend, by=by) for by in ("platform", "campaign")}
     base_dir = getattr(config, "base_dir", None)
     currency = getattr(config, "currency", None) or (
         str(model.spend["currency"].dropna().iloc[0]) if model.spend["currency"].notna().any() else "USD"
@@ -330,6 +346,8 @@ def _build(model: Any) -> Cube:
         reconciliation=recon,
         measured=measured,
         campaigns=campaigns,
+        summaries=summaries,
+        touchpoints=len(model.touchpoints),
         model=model,
     )
 

@@ -65,6 +65,7 @@ __all__ = [
     "window_options",
     "TargetingResult",
     "fit_response_curves",
+    "summary_notes",
     "budget_scenario",
     "BudgetResult",
     "outcome_ranking",
@@ -290,7 +291,9 @@ def fit_response_curves(
     """The cube's paid weekly history per platform (or campaign) fitted by :mod:`kpikit.analysis.response`.
 
     Only picks the data: the fit, its bootstrap band and the linear fallback for short
-    histories are :func:`kpikit.analysis.response.fit_response_curves`.
+    histories are :func:`kpikit.analysis.response.fit_response_curves`. Segments whose spend
+    comes as monthly or quarterly totals (:attr:`Cube.summaries`) have no weekly history and
+    get no curve (:func:`summary_notes` says which).
 
     Parameters
     ----------
@@ -313,7 +316,27 @@ def fit_response_curves(
     _check_outcome(outcome)
     if by not in ("platform", "campaign"):
         raise OptionError("by", by, ("platform", "campaign"), what="level for budget curves", fix="by='campaign'")
-    return response.fit_response_curves(cube.paid, outcome, by=by, n_boot=n_boot, seed=seed)
+    paid = cube.paid
+    coarse = cube.summaries.get(by, {})
+    if coarse:
+        paid = paid[~paid[by].isin(list(coarse))]
+    return response.fit_response_curves(paid, outcome, by=by, n_boot=n_boot, seed=seed)
+
+
+def summary_notes(cube: Cube, by: str = "platform") -> list[str]:
+    """One line per segment left out of the weekly curves because its spend is monthly or quarterly totals.
+
+    Examples
+    --------
+    >>> from kpikit.samples import synthetic_model
+    >>> from kpikit.explore.precompute import precompute
+    >>> summary_notes(precompute(synthetic_model(2_000, 6_000, seed=1)))  # daily spend: nothing left out
+    []
+    """
+    return [
+        f"{segment}: {response.period_words(days)} totals, not weeks, so it has no curve here"
+        for segment, days in sorted(cube.summaries.get(by, {}).items())
+    ]
 
 
 # Scenario spend beyond the highest observed week: > 1× is extrapolation (note),

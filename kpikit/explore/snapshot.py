@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ def _png(spec: dict) -> bytes:
 def write_snapshot(explorer: Any, folder: Any = None, name: str | None = None, *, images: bool = True) -> Path:
     """Save an explorer's controls, numbers and charts; return the JSON file's path.
 
+    Every file is written under a temporary name and renamed into place once all of them
+    are written (the JSON last), so a failure (a chart that will not convert, a full disk)
+    leaves no half snapshot behind.
+
     Parameters
     ----------
     explorer : Explorer
@@ -51,6 +56,8 @@ def write_snapshot(explorer: Any, folder: Any = None, name: str | None = None, *
     ------
     KpikitError
         when no folder is given and the model has no client folder, or the name is unsafe.
+    OSError
+        when the folder cannot be written.
     """
     cube = explorer.cube
     if folder is None:
@@ -75,33 +82,56 @@ def write_snapshot(explorer: Any, folder: Any = None, name: str | None = None, *
             fix="e.g. 'targeting-agreed'",
         )
     folder.mkdir(parents=True, exist_ok=True)
-    charts = []
-    for key, spec in explorer.specs.items():
-        title = spec.get("title")
-        entry: dict[str, Any] = {"name": key, "title": title if isinstance(title, str) else key}
-        if images:
-            svg, png = f"{name}-{key}.svg", f"{name}-{key}.png"
-            (folder / svg).write_text(_svg(spec), encoding="utf-8")
-            (folder / png).write_bytes(_png(spec))
-            entry.update(svg=svg, png=png)
-        charts.append(entry)
-    doc = {
-        "schema": SCHEMA,
-        "client": cube.client,
-        "explorer": explorer.name,
-        "title": explorer.title,
-        "name": name,
-        "created_utc": created.isoformat().replace("+00:00", "Z"),
-        "currency": cube.currency,
-        "real_outcome": cube.real_outcome,
-        "controls": json_safe(explorer.values),
-        "numbers": json_safe(explorer.numbers),
-        "result": explorer.result.to_dict(),
-        "summary": explorer.summary(),
-        "charts": charts,
-    }
-    path = folder / f"{name}.json"
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    staged: list[tuple[Path, Path]] = []  # (temporary file, final name); the JSON comes last
+
+    def stage(final: Path, data: str | bytes) -> None:
+        # A dot-name the report's *.json glob never reads; renamed only once everything is written.
+        tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+        staged.append((tmp, final))
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding="utf-8")
+
+    moved: list[Path] = []
+    try:
+        charts = []
+        for key, spec in explorer.specs.items():
+            title = spec.get("title")
+            entry: dict[str, Any] = {"name": key, "title": title if isinstance(title, str) else key}
+            if images:
+                svg, png = f"{name}-{key}.svg", f"{name}-{key}.png"
+                stage(folder / svg, _svg(spec))
+                stage(folder / png, _png(spec))
+                entry.update(svg=svg, png=png)
+            charts.append(entry)
+        doc = {
+            "schema": SCHEMA,
+            "client": cube.client,
+            "explorer": explorer.name,
+            "title": explorer.title,
+            "name": name,
+            "created_utc": created.isoformat().replace("+00:00", "Z"),
+            "currency": cube.currency,
+            "real_outcome": cube.real_outcome,
+            "controls": json_safe(explorer.values),
+            "numbers": json_safe(explorer.numbers),
+            "result": explorer.result.to_dict(),
+            "summary": explorer.summary(),
+            "charts": charts,
+        }
+        path = folder / f"{name}.json"
+        stage(path, json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        for tmp, final in staged:
+            tmp.replace(final)
+            moved.append(final)
+    except BaseException:
+        # No half snapshot: temporary files go, and so do images whose JSON never arrived.
+        for tmp, final in staged:
+            tmp.unlink(missing_ok=True)
+            if final in moved and final.suffix != ".json":
+                final.unlink(missing_ok=True)
+        raise
     return path
 
 
