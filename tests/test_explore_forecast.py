@@ -127,7 +127,7 @@ def test_without_contacts_the_explorer_says_why_instead_of_forecasting(model):
     ex = explore.plan_quarter(bare)
     assert ex.controls == {} and ex.charts == {}
     assert "No forecast for this client" in ex.notice.value and "contacts" in ex.notice.value
-    assert ex.result.numbers["totals"] == {} and ex.summary().startswith("No forecast")
+    assert ex.reason == "data" and ex.unavailable.startswith("No forecast") and ex.result is None
 
 
 @pytest.mark.parametrize("phi", [1.0, 2.5])

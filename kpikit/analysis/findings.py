@@ -66,7 +66,7 @@ import html
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -91,7 +91,12 @@ __all__ = [
     "findings",
     "FindingsResult",
     "LEVELS",
+    "KEY_FINDINGS",
+    "key_findings",
 ]
+
+#: How many findings the report opens with and the workshop's intro lists.
+KEY_FINDINGS = 7
 
 #: How much better a segment's vanity KPI must be than its parent's to count as "beating" it.
 VANITY_MARGIN = 1.2
@@ -1120,3 +1125,25 @@ def _unique_ids(found: list[Finding]) -> list[Finding]:
         counts[f.id] = n + 1
         out.append(replace(f, suffix=n + 1) if n else f)
     return out
+
+
+def key_findings(items: Sequence[Mapping[str, Any]], n: int = KEY_FINDINGS) -> list[Mapping[str, Any]]:
+    """The findings a client reads first: biggest money at stake first, at most ``n``.
+
+    The one rule for the report's *Key findings* and the workshop's intro. ``items`` are
+    metrics.json items (:meth:`FindingsResult.items`); findings without a money figure keep
+    the engine's order after those with one.
+
+    Examples
+    --------
+    >>> [f["id"] for f in key_findings([{"id": "a", "text": "...", "money_at_stake": None},
+    ...                                 {"id": "b", "text": "...", "money_at_stake": 10.0}], n=2)]
+    ['b', 'a']
+    """
+
+    def stake(f: Mapping[str, Any]) -> float:
+        v = f.get("money_at_stake")
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) else 0.0
+
+    usable = [f for f in items if isinstance(f, Mapping) and f.get("text")]
+    return sorted(usable, key=lambda f: -stake(f))[:n]

@@ -20,8 +20,8 @@ from kpikit import charts as report_charts
 from kpikit.core.fmt import fmt
 from kpikit.core.measures import MEASURES, label
 from kpikit.errors import KpikitError
-from kpikit.explore._base import Explorer, Figure, readout_table, slider
-from kpikit.explore.precompute import ForecastGrid, forecast_grid, precompute
+from kpikit.explore._base import Explorer, Figure, MissingData, readout_table, slider
+from kpikit.explore.precompute import ForecastGrid, forecast_grid
 from kpikit.explore.scenarios import ScenarioResult
 
 __all__ = ["PlanQuarterExplorer", "PlanQuarterResult", "plan_scenario", "EXTRAPOLATED", "THIS_PLAN", "CURRENT_PLAN"]
@@ -191,14 +191,17 @@ class PlanQuarterExplorer(Explorer):
     title = "Plan next quarter: what this spend plan would bring, week by week"
 
     def __init__(self, model: Any, *, horizon_weeks: int = 13, **kwargs: Any) -> None:
-        cube = precompute(model)
+        self.horizon_weeks = horizon_weeks
         self.grid: ForecastGrid | None = None
-        self.reason = ""
+        super().__init__(model, **kwargs)
+
+    def _prepare(self) -> None:
         try:
-            self.grid = forecast_grid(cube, horizon_weeks=horizon_weeks)
-        except KpikitError as exc:  # no contacts, too little history: say so, show no sliders
-            self.reason = f"No forecast for this client: {exc}"
-        super().__init__(cube, **kwargs)
+            self.grid = forecast_grid(self.cube, horizon_weeks=self.horizon_weeks)
+        except MissingData:
+            raise
+        except KpikitError as exc:  # no contacts, too little history: the room reads why, no sliders
+            raise MissingData(f"No forecast for this client: {exc.message}") from exc
 
     def _controls(self):
         if self.grid is None:
@@ -219,8 +222,8 @@ class PlanQuarterExplorer(Explorer):
         return controls
 
     def compute(self, **spend):
-        if self.grid is None:
-            return _unavailable(self.reason, self.cube.currency)
+        if self.grid is None:  # _prepare raised: the base shows the notice instead
+            return _unavailable(self.unavailable or "", self.cube.currency)
         plan = {k.split(":", 1)[1]: float(v) for k, v in spend.items()}
         return plan_scenario(self.grid, plan)
 

@@ -67,6 +67,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpikit.analysis.findings import KEY_FINDINGS, key_findings
 from kpikit.core.fmt import MISSING, fmt, fmt_cell, html_table, is_missing
 from kpikit.core.measures import KINDS, MEASURES, kind_of, label
 from kpikit.errors import OptionError, ReportError
@@ -96,8 +97,8 @@ _e = html.escape
 
 #: Columns per slice of an appendix table (key column included): what fits an A4 page.
 SLICE_COLUMNS = 8
-#: Key findings shown at the top of the report, by money at stake.
-MAX_FINDINGS = 7
+#: Key findings shown at the top of the report, by money at stake (the workshop's intro shows the same).
+MAX_FINDINGS = KEY_FINDINGS
 #: What a missing count says: the data had no way to count it (a dash is for "not applicable").
 NOT_MEASURED = "not measured"
 
@@ -1104,13 +1105,11 @@ class ReportBook:
         Reads ``metrics["findings"]`` (items with ``text``, ``segment``, ``money_at_stake``: the engine's
         sentences, every figure already printed by ``fmt``). Without findings it renders nothing at all.
         """
-        findings = [f for f in self.metrics.get("findings") or [] if isinstance(f, Mapping) and f.get("text")]
-        if not findings:
+        ranked = key_findings(self.metrics.get("findings") or [], MAX_FINDINGS)
+        if not ranked:
             return Html("")
-        # Biggest money first; findings without a money figure keep the engine's order after them.
-        ranked = sorted(findings, key=lambda f: -(_number(f.get("money_at_stake")) or 0.0))
         items = []
-        for f in ranked[:MAX_FINDINGS]:
+        for f in ranked:
             stake = _number(f.get("money_at_stake"))
             meta = f"Money at stake: {fmt(stake, 'money', self.currency)}" if stake else ""
             items.append(

@@ -27,6 +27,8 @@ from pathlib import Path
 import pytest
 from _chromium import CHROMIUM, LAUNCH_ARGS, require_chromium
 
+from kpikit.explore.widgets import EXPLORERS
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,8 +182,8 @@ def test_workshop_in_voila(client_dir, expected, browser_page, tmp_path):
         _move_targeting_slider(page, expected, "voila")
         # no code on screen in the app: no editor, and no line of the workbook's code visible
         explorers = page.locator(".kpk-explorer")
-        assert explorers.count() == 6
-        for i in range(6):  # every explorer drew its charts, offline
+        assert explorers.count() == len(EXPLORERS)
+        for i in range(len(EXPLORERS)):  # every explorer drew its charts, offline
             box = explorers.nth(i)
             box.locator(".vega-embed svg.marks, .vega-embed canvas.marks").first.wait_for(timeout=60_000)
             name = next(
@@ -221,8 +223,8 @@ def test_workshop_in_voila_on_a_client_without_touchpoints_or_weeks(browser_page
     try:
         _wait_http(f"http://127.0.0.1:{port}/voila/static/", proc, timeout=120)
         page.goto(f"http://127.0.0.1:{port}/", timeout=300_000)
-        page.locator(".kpk-explorer").nth(5).wait_for(timeout=300_000)
-        assert page.locator(".kpk-explorer").count() == 6
+        page.locator(".kpk-explorer").nth(len(EXPLORERS) - 1).wait_for(timeout=300_000)
+        assert page.locator(".kpk-explorer").count() == len(EXPLORERS)
         notices = page.locator(".kpk-explorer.kpk-unavailable")
         names = sorted(next(c[4:] for c in notices.nth(i).get_attribute("class").split() if c.startswith("kpk-")
                             and c not in ("kpk-explorer", "kpk-unavailable")) for i in range(notices.count()))  # fmt: skip
