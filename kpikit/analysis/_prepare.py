@@ -140,16 +140,12 @@ class ContactLookup:
         self._ints = key_ints(keys)
         if self._ints is not None:
             ints, valid = self._ints
-            order = np.argsort(ints, kind="stable")
-            srt = ints[order]
-            new = np.ones(len(srt), dtype=bool)
-            new[1:] = srt[1:] != srt[:-1]
-            new &= valid[order]
-            self.is_first = np.zeros(self.n, dtype=bool)
-            self.is_first[order[new]] = True
-            self._sorted = srt[new]
-            self._rows = order[new]
+            # First row of each integer (hashing, no sort); a missing key's 0 still shadows a real
+            # all-zero key after it, as the sorted version did.
+            self.is_first = ~pd.Index(ints).duplicated(keep="first") & valid
             self.first = np.flatnonzero(self.is_first)
+            self._first_keys = ints[self.first]  # unique: looked up by hash
+            self._rows = self.first
             self._set = None
         else:
             dup = keys.duplicated().to_numpy() if len(keys) else np.zeros(0, dtype=bool)
@@ -166,7 +162,7 @@ class ContactLookup:
             if other is not None:
                 ints, valid = other
                 if self._index is None:  # an integer hash index, built once
-                    self._index = pd.Index(self._sorted)
+                    self._index = pd.Index(self._first_keys)
                 at = self._index.get_indexer(ints)
                 hit = valid & (at >= 0)
                 return np.where(hit, self._rows[np.maximum(at, 0)], -1).astype(np.int64)
