@@ -245,3 +245,7 @@ class OptionError(KpikitError, ValueError):
             found=repr(value),
             fix=fix or "pass one of the allowed values",
         )
+
+
+class MemoryLimitError(KpikitError):
+    """The out-of-core engine ran out of memory within the user's ``memory_limit``, even spilling to disk."""

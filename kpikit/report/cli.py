@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="Chromium or Chrome for --pdf (default: $KPIKIT_CHROMIUM, else chromium on the PATH)",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every raw export again (default: reuse DIR/<client>/cache while the exports are unchanged)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
@@ -168,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             pdf=args.pdf,
             xlsx=args.xlsx,
             browser=args.browser,
+            cache=not args.no_cache,
         )
     finally:
         bar.close()
