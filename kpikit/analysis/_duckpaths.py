@@ -93,10 +93,12 @@ def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
         channels = [r[0] for r in con.execute("SELECT ch FROM t GROUP BY ch ORDER BY min(rn)").fetchall()]
         con.register("chans", pa.table({"ch": channels, "code": np.arange(len(channels), dtype=np.int64)}))
         # The cut of the in-memory builder: a timed touch against the exact moment, a dated one
-        # against the end of the day; unknown keys never convert, so nothing cuts them.
+        # against the end of the day; unknown keys never convert, so nothing cuts them. Only an
+        # unknown key is kept as text (uk): a known contact's path is its row number.
         con.execute(f"""
             CREATE TEMP TABLE j AS
-            SELECT t.rn, t.k, t.ts, chans.code AS ch, known.path, coalesce(known.conv, false) AS conv,
+            SELECT t.rn, CASE WHEN known.path IS NULL THEN t.k END AS uk, t.ts, chans.code AS ch,
+                   known.path, coalesce(known.conv, false) AS conv,
                    t.ts IS NOT NULL AND t.ts >= coalesce(
                        CASE WHEN t.ts % {_DAY_US} <> 0 THEN known.exact ELSE known.day END, {_BIG}) AS after
             FROM t JOIN chans USING (ch) LEFT JOIN known ON {fold}(known.key) = t.jk
@@ -105,7 +107,7 @@ def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
         orphan, after, used, n_unknown = con.execute("""
             SELECT (SELECT count(*) FROM t WHERE k IS NULL), count(*) FILTER (after),
                    count(*) FILTER (ts IS NOT NULL AND NOT after),
-                   count(DISTINCT k) FILTER (path IS NULL)
+                   count(DISTINCT uk)
             FROM j
         """).fetchone()
         conv = con.execute("""
@@ -118,7 +120,7 @@ def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
               SELECT ch, conv, row_number() OVER p AS pos, lead(ch) OVER p AS nxt
               FROM j WHERE ts IS NOT NULL AND NOT after
               -- a known contact's path is its first row; an unknown key is its own path
-              WINDOW p AS (PARTITION BY path, CASE WHEN path IS NULL THEN k END ORDER BY ts, rn))
+              WINDOW p AS (PARTITION BY path, uk ORDER BY ts, rn))
             SELECT {start} AS a, ch AS b, count(*) AS n FROM w WHERE pos = 1 GROUP BY ALL
             UNION ALL
             SELECT ch, coalesce(nxt, CASE WHEN conv THEN {conv_s} ELSE {null_s} END), count(*) FROM w GROUP BY ALL

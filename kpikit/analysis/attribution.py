@@ -39,6 +39,10 @@ linked to a contact (a Salesforce opportunities report names no contact; no deal
 export; deals without amounts) revenue is NaN per channel and None in ``totals``,
 and when the outcome stage itself is not known per contact, so are conversions;
 the reason is in ``notes``.
+
+A model loaded with a memory limit (``load_client(..., cache_dir=DIR, memory_limit="6GB")``)
+builds its paths with DuckDB over the cached Parquet touchpoints instead
+(:mod:`kpikit.analysis._duckpaths`): same credits, bit for bit, within that memory.
 """
 
 from __future__ import annotations
