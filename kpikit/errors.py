@@ -286,3 +286,7 @@ def _closest(value: object, allowed: tuple) -> object | None:
         return by_word[word]
     close = difflib.get_close_matches(word, list(by_word), n=1, cutoff=0.75)
     return by_word[close[0]] if close else None
+
+
+class MemoryLimitError(KpikitError):
+    """The out-of-core engine ran out of memory within the user's ``memory_limit``, even spilling to disk."""

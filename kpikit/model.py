@@ -284,6 +284,9 @@ class ClientModel:
     target_accounts: pd.DataFrame = field(default_factory=lambda: empty_table("target_accounts"))
     config: Any = None
     load_report: Any = None
+    # The Parquet cache entry these tables were read from or written to, with the memory limit for
+    # the out-of-core engine (kpikit.ingest.cache.ParquetStore); None: in-memory analysis only.
+    store: Any = None
 
     def replace(self, **changes: Any) -> ClientModel:
         return replace(self, **changes)

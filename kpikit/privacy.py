@@ -240,6 +240,9 @@ _HEX_LUT[np.frombuffer(b"abcdef", dtype=np.uint8)] = np.arange(10, 16, dtype=np.
 _HEX_LUT[np.frombuffer(b"ABCDEF", dtype=np.uint8)] = np.arange(10, 16, dtype=np.uint8)
 
 
+_KEY_BLOCK = 1 << 16
+
+
 def key_ints(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """16-hex-digit keys (what :func:`hash_emails` makes) as uint64, plus a validity mask.
 
@@ -263,12 +266,17 @@ def key_ints(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     if not np.all(lengths[valid] == 16) or np.any(lengths[~valid] != 0):
         return None
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]].reshape(-1, 16)
-    nib = _HEX_LUT[data]
-    if (nib == 255).any():
-        return None
-    packed = (nib[:, 0::2] << 4) | nib[:, 1::2]
+    packed = np.empty(len(data), dtype=">u8")
+    # In blocks: the temporaries (16 bytes a key) stay small and reused, so the cost stays linear
+    # in the number of keys instead of paging in fresh memory for each of them.
+    for at in range(0, len(data), _KEY_BLOCK):
+        nib = _HEX_LUT[data[at : at + _KEY_BLOCK]]
+        if (nib == 255).any():
+            return None
+        pairs = (nib[:, 0::2] << 4) | nib[:, 1::2]
+        packed[at : at + _KEY_BLOCK] = np.ascontiguousarray(pairs).view(">u8").ravel()
     ints = np.zeros(n, dtype=np.uint64)
-    ints[valid] = np.ascontiguousarray(packed).view(">u8").ravel().astype(np.uint64)
+    ints[valid] = packed.astype(np.uint64)
     return ints, valid
 
 

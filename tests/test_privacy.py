@@ -45,6 +45,10 @@ def test_key_ints_round_trip_the_hex_keys():
     assert valid.tolist() == [True, False, True]
     assert [f"{int(v):016x}" for v in ints[valid]] == keys.dropna().tolist()
     assert key_ints(pd.Series(["not-hex-at-all!!", "00000000000000ff"])) is None
+    # Keys are read in blocks: a bad key far past the first block is still found, and every block is exact.
+    many = pd.Series([f"{i:016x}" for i in range(200_000)])
+    assert key_ints(many)[0].tolist() == list(range(200_000))
+    assert key_ints(pd.concat([many, pd.Series(["zzzzzzzzzzzzzzzz"])], ignore_index=True)) is None
 
 
 def test_collision_free_on_many_distinct_emails():

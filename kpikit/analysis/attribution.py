@@ -39,6 +39,10 @@ linked to a contact (a Salesforce opportunities report names no contact; no deal
 export; deals without amounts) revenue is NaN per channel and None in ``totals``,
 and when the outcome stage itself is not known per contact, so are conversions;
 the reason is in ``notes``.
+
+A model loaded with a memory limit (``load_client(..., cache_dir=DIR, memory_limit="6GB")``)
+builds its paths with DuckDB over the cached Parquet touchpoints instead
+(:mod:`kpikit.analysis._duckpaths`): same credits, bit for bit, within that memory.
 """
 
 from __future__ import annotations
@@ -194,6 +198,10 @@ def build_paths(model, outcome: str | None = None) -> Paths:
     conv_c &= first
     value_c = np.where(first, value_c, 0.0)
 
+    # A model read from the Parquet cache with a memory limit: DuckDB sorts the touchpoints.
+    store = getattr(model, "store", None)
+    if store is not None and store.serves(model):
+        return _paths_out_of_core(p, store, outcome, conv_date, conv_c, value_c, n_c)
     # Path id: the contact's row for known contacts; touchpoints of unknown keys get ids after those
     # (they are paths that never converted, which the Markov model needs).
     pos = p.lookup.positions(tp["contact_key"])
@@ -249,10 +257,49 @@ def build_paths(model, outcome: str | None = None) -> Paths:
     )
 
 
+def _paths_out_of_core(p, store, outcome, conv_date, conv_c, value_c, n_c) -> Paths:
+    """:func:`build_paths` by DuckDB over the cached Parquet touchpoints (:mod:`kpikit.analysis._duckpaths`).
+
+    Holds only the converting paths' touches; the Markov counts over every path come with it.
+    """
+    from kpikit.analysis._duckpaths import paths_from_parquet
+
+    c = p.contacts
+    got = paths_from_parquet(store, p.lookup, Cutoff.of(conv_date).only(conv_c), conv_c, n_c)
+    n_unknown = got["n_unknown"]
+    n_paths = n_c + n_unknown
+    converts = np.concatenate([conv_c, np.zeros(n_unknown, dtype=bool)])
+    path = got["path"]
+    has_touch = np.bincount(path, minlength=n_paths) > 0
+    no_touch = conv_c & ~has_touch[:n_c]
+    return Paths(
+        channels=[str(x) for x in got["channels"]],
+        ch=got["ch"],
+        path=path,
+        ts=got["ts"],
+        converts=converts,
+        value=np.concatenate([value_c, np.zeros(n_unknown)]),
+        conv_ts=Cutoff.of(conv_date, n_unknown).only(converts),
+        lead_cut=Cutoff.of(c["created_date"].to_numpy(), n_unknown),
+        opp_cut=Cutoff.of(c["_d_opportunity"].to_numpy(), n_unknown),
+        n_paths=n_paths,
+        no_touch_conversions=int(no_touch.sum()),
+        no_touch_revenue=float(value_c[no_touch].sum()) if n_c else 0.0,
+        conversions=int(conv_c.sum()),
+        revenue=float(value_c[conv_c].sum()) if n_c else 0.0,
+        orphan_touches=got["orphan"],
+        after_conversion=got["after"],
+        stats={"outcome": outcome, "touches_used": got["used"], "markov_counts": got["markov"]},
+    )
+
+
 def _path_order(path: np.ndarray, ts: np.ndarray) -> np.ndarray:
     """Stable order by (path, time): one argsort of a combined integer key when it fits in 62 bits.
 
-    ``np.lexsort`` on millions of rows is several times slower than a single argsort.
+    ``np.lexsort`` on millions of rows is several times slower than a single argsort, and a
+    stable argsort (timsort on int64) about 3x slower than the default introsort: the key is
+    sorted unstably, then only the runs of equal keys (same path, same time: rare) are put
+    back in row order, which gives exactly the stable order.
     """
     if len(ts) == 0:
         return np.zeros(0, dtype=np.int64)
@@ -261,9 +308,33 @@ def _path_order(path: np.ndarray, ts: np.ndarray) -> np.ndarray:
         rel = rel // 1_000_000
     span = int(rel.max()) + 1
     if (int(path.max()) + 1) * span < 2**62:
-        return np.argsort(path.astype(np.int64) * span + rel, kind="stable")
+        key = path.astype(np.int64) * span + rel
+        order = np.argsort(key)
+        return _stable_ties(order, key[order])
     first = np.argsort(rel, kind="stable")
     return first[np.argsort(path[first], kind="stable")]
+
+
+def _stable_ties(order: np.ndarray, sorted_key: np.ndarray) -> np.ndarray:
+    """``order`` (an unstable argsort of a key) with every run of equal keys in ascending row order.
+
+    Examples
+    --------
+    >>> _stable_ties(np.array([2, 0, 1, 3]), np.array([5, 5, 7, 9])).tolist()
+    [0, 2, 1, 3]
+    """
+    tie = np.zeros(len(order), dtype=bool)
+    same = sorted_key[1:] == sorted_key[:-1]
+    tie[1:] |= same
+    tie[:-1] |= same
+    if not tie.any():
+        return order
+    at = np.flatnonzero(tie)
+    # Sorting the tied rows by (key, row) is small: ties are rows of one path at one instant.
+    fixed = at[np.lexsort((order[at], sorted_key[at]))]
+    out = order.copy()
+    out[at] = order[fixed]
+    return out
 
 
 # --- models ---------------------------------------------------------------------------
@@ -379,20 +450,22 @@ class MarkovModel(AttributionModel):
         size = k + 3
         path = paths.path
         ch = paths.ch
-        m = len(path)
+        m = int(paths.stats.get("touches_used", len(path)))
         if m == 0:
             return np.zeros(k), np.zeros(k), {"p_conversion": None}
-        first = np.ones(m, dtype=bool)
-        first[1:] = path[1:] != path[:-1]
-        last = np.ones(m, dtype=bool)
-        last[:-1] = path[1:] != path[:-1]
-        nxt = np.empty(m, dtype=np.int64)
-        nxt[:-1] = ch[1:]
-        term = np.where(paths.converts[path], conv_s, null_s)
-        nxt = np.where(last, term, nxt)
-        frm = np.concatenate([np.full(int(first.sum()), start), ch])
-        to = np.concatenate([ch[first], nxt])
-        counts = np.bincount(frm * size + to, minlength=size * size).reshape(size, size).astype(np.float64)
+        counts = paths.stats.get("markov_counts")  # the out-of-core builder counted them in SQL
+        if counts is None:
+            first = np.ones(m, dtype=bool)
+            first[1:] = path[1:] != path[:-1]
+            last = np.ones(m, dtype=bool)
+            last[:-1] = path[1:] != path[:-1]
+            nxt = np.empty(m, dtype=np.int64)
+            nxt[:-1] = ch[1:]
+            term = np.where(paths.converts[path], conv_s, null_s)
+            nxt = np.where(last, term, nxt)
+            frm = np.concatenate([np.full(int(first.sum()), start), ch])
+            to = np.concatenate([ch[first], nxt])
+            counts = np.bincount(frm * size + to, minlength=size * size).reshape(size, size).astype(np.float64)
         p_full = _absorb(counts, k, removed=None)
         effects = np.array([1.0 - _absorb(counts, k, removed=i) / p_full if p_full > 0 else 0.0 for i in range(k)])
         effects = np.clip(effects, 0.0, None)
@@ -584,7 +657,7 @@ def attribution(model, models=None, half_life_days: float = 7.0, *, outcome: str
         "conversions": None if no_outcome else paths.conversions,
         "revenue": None if no_revenue or no_outcome else total_rev_cents,
         "paths": paths.n_paths,
-        "touchpoints_used": int(len(paths.path)),
+        "touchpoints_used": int(paths.stats.get("touches_used", len(paths.path))),
         "touchpoints_after_conversion": paths.after_conversion,
         "touchpoints_without_contact": paths.orphan_touches,
         "conversions_without_touchpoint": paths.no_touch_conversions,

@@ -81,12 +81,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kpikit metrics", description="Headline metrics for a client.")
     parser.add_argument("config", help="path to the client's client.yaml (or its folder)")
     parser.add_argument("--json", action="store_true", help="print the stable JSON document instead of text")
+    parser.add_argument(
+        "--cache-dir",
+        default=None,
+        metavar="DIR",
+        help="parsed-exports cache (Parquet): unchanged exports are not parsed again",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        default=None,
+        metavar="SIZE",
+        help="with --cache-dir: build attribution paths with DuckDB within SIZE (e.g. 6GB), spilling to disk",
+    )
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
 
     import kpikit
     from kpikit.analysis.metrics import metrics
 
-    model = kpikit.load_client(args.config)
+    model = kpikit.load_client(args.config, cache_dir=args.cache_dir, memory_limit=args.memory_limit)
     m = metrics(model)
     if args.json:
         print(json.dumps(m, sort_keys=True, indent=2, ensure_ascii=False))

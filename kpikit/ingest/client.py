@@ -55,13 +55,26 @@ __all__ = ["inspect_client", "load_client"]
 _SAID = {"day_first": "day-first", "month_first": "month-first"}
 
 
-def load_client(config_or_path: ClientConfig | str | os.PathLike) -> ClientModel:
+def load_client(
+    config_or_path: ClientConfig | str | os.PathLike,
+    *,
+    cache_dir: str | os.PathLike | None = None,
+    memory_limit: str | None = None,
+) -> ClientModel:
     """Load every export of a client into one reconciled :class:`~kpikit.model.ClientModel`.
 
     Parameters
     ----------
     config_or_path
         A :class:`~kpikit.config.ClientConfig`, a path to ``client.yaml``, or the client's folder.
+    cache_dir
+        Folder of the parsed-exports cache (:mod:`kpikit.ingest.cache`, e.g. the client's
+        output folder's ``cache/``): unchanged exports are read back from Parquet instead of
+        parsed again, and a fresh load is written there. None: no cache.
+    memory_limit
+        With ``cache_dir``: analyse the heaviest step (attribution paths over every touchpoint)
+        with DuckDB over the cached Parquet within this much memory (``"6GB"``), spilling to
+        disk; results are identical to the in-memory engine. None: analyse in memory.
 
     Money is converted into ``config.currency`` with ``config.fx_rates``;
     ``model.load_report`` keeps the spend per original currency per file.
@@ -74,6 +87,36 @@ def load_client(config_or_path: ClientConfig | str | os.PathLike) -> ClientModel
         money in a currency that has no rate in ``fx_rates``, naming both currencies.
     """
     config = _as_config(config_or_path)
+    if memory_limit is not None and cache_dir is None:
+        raise ConfigError(
+            "memory_limit needs a cache folder: the out-of-core engine reads the client's tables from Parquet",
+            column="memory_limit",
+            found=repr(memory_limit),
+            fix="pass cache_dir too (kpikit metrics --cache-dir DIR --memory-limit 6GB)",
+        )
+    if cache_dir is None:
+        return _load(config)
+    from kpikit.ingest.cache import ParquetStore, cache_key, check_memory_limit, read_cached, write_cached
+
+    limit = None if memory_limit is None else check_memory_limit(memory_limit)
+    key = cache_key(config)
+    model = read_cached(config, cache_dir, key)
+    entry = Path(cache_dir) / key
+    if model is None:
+        model = _load(config)
+        entry = write_cached(model, cache_dir, key)
+    if limit is None:
+        return model
+    if entry is None:
+        raise KpikitError(
+            "the cache folder cannot be written, so the out-of-core engine has no Parquet to read",
+            file=str(cache_dir),
+            fix="pass a writable cache_dir, or leave memory_limit unset to analyse in memory",
+        )
+    return model.replace(store=ParquetStore(entry, limit, model.touchpoints))
+
+
+def _load(config: ClientConfig) -> ClientModel:
     loads = _inspect(config)
     report = loads.report
     if loads.problems:

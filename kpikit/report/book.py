@@ -1008,8 +1008,11 @@ class ReportBook:
 
     # -- construction --------------------------------------------------------------
     @classmethod
-    def open(cls, client_config: Any, output_dir: Any = "") -> ReportBook:
+    def open(cls, client_config: Any, output_dir: Any = "", cache_dir: Any = "") -> ReportBook:
         """Validate the workbook's parameters, load the client and compute its metrics.
+
+        ``cache_dir`` (set by ``kpikit report``) is the parsed-exports cache
+        (:mod:`kpikit.ingest.cache`); empty: read the raw exports.
 
         Raises
         ------
@@ -1040,7 +1043,14 @@ class ReportBook:
             )
         import kpikit
 
-        return cls(kpikit.load_client(client_config), output_dir)
+        if not isinstance(cache_dir, str | os.PathLike):
+            raise ReportError(
+                "parameter cache_dir must be a folder path, or '' for no cache",
+                column="cache_dir",
+                found=repr(cache_dir),
+                fix="leave it to kpikit report, or pass -p cache_dir build/reports/acme/cache",
+            )
+        return cls(kpikit.load_client(client_config, cache_dir=str(cache_dir) or None), output_dir)
 
     # -- helpers -------------------------------------------------------------------
     @property

@@ -146,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="Chromium or Chrome for --pdf (default: $KPIKIT_CHROMIUM, else chromium on the PATH)",
     )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every raw export again (default: reuse DIR/<client>/cache while the exports are unchanged)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
 
@@ -202,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             xlsx=args.xlsx,
             browser=args.browser,
             notice=lambda line: print(line, file=sys.stderr),
+            cache=not args.no_cache,
         )
     except KpikitError as exc:  # raised before any client ran
         print(f"kpikit report: {exc}", file=sys.stderr)

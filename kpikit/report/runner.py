@@ -18,6 +18,9 @@ converts the result to HTML with :mod:`kpikit.report.html`, and publishes
     headline metrics, canonical JSON (same inputs, same bytes)
 ``DIR/<client>/charts/``
     every chart as SVG
+``DIR/<client>/cache/``
+    the client's parsed exports as Parquet (:mod:`kpikit.ingest.cache`), when the workbook
+    has a ``cache_dir`` parameter: a re-run on unchanged exports reads them instead of the raw files
 
 plus ``DIR/index.html`` listing every client (:mod:`kpikit.report.index`).
 
@@ -108,6 +111,8 @@ __all__ = [
 # ``output_dir`` is published too.
 OUTPUTS = ("report.ipynb", "report.html", "metrics.json", "charts", "consultant.html", "tables.xlsx", "report.pdf")
 REQUIRED_PARAMETERS = ("client_config", "output_dir")
+# Set by the runner when the workbook declares it (DIR/<client>/cache); never by the caller.
+CACHE_PARAMETER = "cache_dir"
 DEFAULT_TIMEOUT = 600.0
 # The watchdog kills the kernel this long after the per-cell limit would have
 # fired, so a cell timeout (which nbclient reports precisely) normally wins.
@@ -154,6 +159,8 @@ class ClientJob:
     reuse_kernel: bool = True
     # The config of an earlier client with the same ``client:`` id: this one fails once its config is checked.
     duplicate_of: str | None = None
+    # Pass DIR/<client>/cache as the workbook's cache_dir (parsed exports reused across runs).
+    cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -463,6 +470,8 @@ def _run_in(job: ClientJob, cfg: Any, staging: Path, target: Path, start: float,
 
     staged_nb = staging / "report.ipynb"
     parameters = {**job.parameters, "client_config": job.config, "output_dir": str(staging)}
+    if job.cache:
+        parameters[CACHE_PARAMETER] = str(target / "cache")
     # Kernel cwd = the workbook's folder, as in JupyterLab.
     cwd = str(Path(job.notebook).parent)
     started: list = []
@@ -673,6 +682,7 @@ def run_reports(
     xlsx: bool = False,
     browser: str | os.PathLike | None = None,
     notice: Callable[[str], None] | None = None,
+    cache: bool = True,
 ) -> BatchResult:
     """Run the report workbook for every client and write ``out_dir/index.html``.
 
@@ -717,6 +727,9 @@ def run_reports(
     notice : callable, optional
         Called with one line when the batch takes over a stale lock on ``out_dir`` left by a
         run that died (default: a :class:`UserWarning`).
+    cache : bool
+        Keep each client's parsed exports in ``out_dir/<client>/cache`` and reuse them while
+        the exports are unchanged (default True; only for a workbook with a ``cache_dir`` parameter).
 
     Returns
     -------
@@ -744,12 +757,12 @@ def run_reports(
 
         browser = check_pdf(browser)  # before any client runs: a batch must not fail at its very end
     unknown = sorted(set(extra) - known)
-    reserved = sorted(set(extra) & set(REQUIRED_PARAMETERS))
+    reserved = sorted(set(extra) & {*REQUIRED_PARAMETERS, CACHE_PARAMETER})
     if unknown or reserved:
         raise ReportError(
             "unknown or reserved workbook parameters",
             file=str(nb_path),
-            expected=f"some of {sorted(known - set(REQUIRED_PARAMETERS))}",
+            expected=f"some of {sorted(known - {*REQUIRED_PARAMETERS, CACHE_PARAMETER})}",
             found=repr(unknown + reserved),
             fix="check the names with `papermill --help-notebook workbooks/report.ipynb`",
         )
@@ -764,6 +777,7 @@ def run_reports(
         timeout=timeout,
         parameters=extra,
         reuse_kernel=reuse_kernels,  # `kpikit report --fresh-kernels` arrives here as False
+        cache=cache and CACHE_PARAMETER in known,
     )
     out.mkdir(parents=True, exist_ok=True)
     # Held until the index is written: a second batch into this folder refuses at once (kpikit.report.lock).

@@ -1,0 +1,177 @@
+"""The parsed-exports cache: a client's normalised tables as Parquet, keyed by what they were read from.
+
+Reading raw exports (format detection, CSV parsing, scrubbing personal data, fx
+conversion, overlap checks) is the slow part of a report on unchanged data. After
+one successful :func:`~kpikit.ingest.client.load_client`, the model's tables are
+written once to ``CACHE_DIR/<key>/<table>.parquet`` with its load report; the next
+load with the same key reads them back instead.
+
+The key is a SHA-256 over everything the tables depend on, so a stale cache is
+never read:
+
+* the bytes of every input file (exports, their column maps, the target accounts list);
+* the resolved config (``repr`` of the frozen :class:`~kpikit.config.ClientConfig`:
+  currency, fx rates, campaign map, date order, paths...) and the effective salt
+  (``KPIKIT_SALT`` wins over the config's);
+* the source of the loading code (:mod:`kpikit.ingest`, :mod:`kpikit.core`, the
+  model, config, privacy and text helpers) and :data:`CACHE_VERSION`: a change to how
+  exports are read invalidates every cache.
+
+Guarantees: a cached model's frames equal the loaded ones (dtypes, index, values,
+``attrs``), so every view gives the same bytes; an entry is written into a temporary
+folder and renamed into place, so a killed run leaves no half entry; only the newest
+entry per cache folder is kept; a cache that cannot be read or written is ignored
+(the exports are read as if there were none), never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kpikit.errors import KpikitError
+from kpikit.model import TABLES, ClientModel
+
+__all__ = ["CACHE_VERSION", "ParquetStore", "cache_key", "check_memory_limit", "read_cached", "write_cached"]
+
+#: Bump when the layout of an entry changes.
+CACHE_VERSION = "1"
+_PKG = Path(__file__).resolve().parents[1]
+# The code that turns exports into tables: a change here changes what the tables hold.
+_CODE = ("ingest", "core", "model.py", "config.py", "privacy.py", "_arrowtext.py")
+_REPORT = "load_report.pickle"
+
+
+_MEMORY = re.compile(r"^\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+
+def check_memory_limit(limit: str) -> str:
+    """``limit`` if DuckDB reads it as an amount of memory, else a :class:`~kpikit.errors.KpikitError`.
+
+    Examples
+    --------
+    >>> check_memory_limit("6GB")
+    '6GB'
+    >>> check_memory_limit("6")
+    Traceback (most recent call last):
+    ...
+    kpikit.errors.KpikitError: column 'memory_limit': memory limit needs a unit (expected a number and a unit such as 6GB or 512MB, found '6'). Fix: e.g. --memory-limit 6GB
+    """
+    if not isinstance(limit, str) or not _MEMORY.match(limit):
+        raise KpikitError(
+            "memory limit needs a unit",
+            column="memory_limit",
+            expected="a number and a unit such as 6GB or 512MB",
+            found=repr(limit),
+            fix="e.g. --memory-limit 6GB",
+        )
+    return limit.strip()
+
+
+@dataclass(frozen=True)
+class ParquetStore:
+    """A cache entry the out-of-core engine reads, and the memory it may use.
+
+    ``touchpoints`` is the frame the entry was made from or read into: a model whose
+    touchpoints were replaced (``model.replace(touchpoints=...)``) no longer matches its
+    Parquet file, and is analysed in memory.
+    """
+
+    path: Path
+    memory_limit: str
+    touchpoints: pd.DataFrame
+
+    def serves(self, model) -> bool:
+        """Whether this entry holds ``model``'s touchpoints."""
+        return model.touchpoints is self.touchpoints and (self.path / "touchpoints.parquet").is_file()
+
+
+def _file_digest(path: Path, h) -> None:
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+
+
+def _code_digest() -> str:
+    h = hashlib.sha256()
+    for name in _CODE:
+        root = _PKG / name
+        files = sorted(root.rglob("*.py")) if root.is_dir() else [root]
+        for f in files:
+            h.update(f.relative_to(_PKG).as_posix().encode())
+            _file_digest(f, h)
+    return h.hexdigest()
+
+
+def cache_key(config) -> str:
+    """SHA-256 (hex) of the client's input files, resolved config, salt and loading code.
+
+    Examples
+    --------
+    >>> from kpikit.samples._build import sample_config
+    >>> config = sample_config("lumora")
+    >>> key = cache_key(config)
+    >>> len(key), key == cache_key(config)
+    (64, True)
+    """
+    h = hashlib.sha256()
+    h.update(f"kpikit-cache {CACHE_VERSION}\n{_code_digest()}\n{config!r}\n".encode())
+    h.update(hashlib.sha256(os.environ.get("KPIKIT_SALT", config.salt).encode()).digest())
+    inputs = [p for e in config.exports for p in (e.path, e.map) if p is not None]
+    if config.target_accounts is not None:
+        inputs.append(config.target_accounts)
+    for p in inputs:
+        path = Path(config.base_dir) / p
+        h.update(f"\n{Path(p).as_posix()}\n".encode())
+        if path.is_file():
+            _file_digest(path, h)
+        else:  # load_client will say so; a missing file must not share a key with any content
+            h.update(b"<missing>")
+    return h.hexdigest()
+
+
+def read_cached(config, cache_dir: str | os.PathLike, key: str | None = None) -> ClientModel | None:
+    """The cached model of ``config`` in ``cache_dir``, or None (no entry, or one that does not read)."""
+    entry = Path(cache_dir) / (key or cache_key(config))
+    if not (entry / _REPORT).is_file():
+        return None
+    try:
+        tables = {name: pd.read_parquet(entry / f"{name}.parquet") for name in TABLES}
+        # Our own object, written by write_cached into the client's own output folder.
+        with open(entry / _REPORT, "rb") as fh:
+            report = pickle.load(fh)
+    except Exception:  # a damaged entry is a miss: read the exports instead
+        return None
+    return ClientModel(**tables, config=config, load_report=report)
+
+
+def write_cached(model: ClientModel, cache_dir: str | os.PathLike, key: str | None = None) -> Path | None:
+    """Write ``model`` as the entry of its config; return its folder (None when it cannot be written)."""
+    root = Path(cache_dir)
+    key = key or cache_key(model.config)
+    tmp = root / f".tmp-{uuid.uuid4().hex}"
+    try:
+        tmp.mkdir(parents=True)
+        for name in TABLES:
+            getattr(model, name).to_parquet(tmp / f"{name}.parquet")  # a RangeIndex as metadata
+        with open(tmp / _REPORT, "wb") as fh:
+            pickle.dump(model.load_report, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        entry = root / key
+        if entry.exists():
+            shutil.rmtree(entry, ignore_errors=True)
+        os.replace(tmp, entry)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
+    for old in root.iterdir():  # one entry per cache folder, the newest (another run's .tmp- is left alone)
+        if old.name != key and old.is_dir() and len(old.name) == 64:
+            shutil.rmtree(old, ignore_errors=True)
+    return entry

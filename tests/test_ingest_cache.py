@@ -1,0 +1,73 @@
+"""The parsed-exports cache: unchanged exports are read back from Parquet, identical to a fresh load."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import kpikit.ingest.client as client_mod
+from kpikit.analysis.metrics import metrics
+from kpikit.ingest import load_client
+from kpikit.ingest.cache import cache_key
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data_samples"
+
+
+def _json(model) -> str:
+    return json.dumps(metrics(model), sort_keys=True, indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("client", ["lumora", "harbourline", "ironbridge"])
+def test_a_cached_model_is_the_loaded_model_and_gives_byte_identical_metrics(client, tmp_path, monkeypatch):
+    config = SAMPLES / client / "client.yaml"
+    fresh = load_client(config, cache_dir=tmp_path)
+    (entry,) = [p for p in tmp_path.iterdir()]
+
+    def no_parsing(_config):
+        raise AssertionError("the exports were parsed again")
+
+    monkeypatch.setattr(client_mod, "_load", no_parsing)
+    cached = load_client(config, cache_dir=tmp_path)
+    for name, frame in fresh.tables().items():
+        other = getattr(cached, name)
+        pd.testing.assert_frame_equal(frame, other, check_exact=True)
+        assert type(frame.index) is type(other.index) and frame.attrs == other.attrs, name
+    assert cached.load_report.to_dict() == fresh.load_report.to_dict()
+    assert _json(cached) == _json(fresh)
+    assert entry.name == cache_key(fresh.config)
+
+
+def _copy_client(tmp_path: Path) -> Path:
+    dst = tmp_path / "harbourline"
+    shutil.copytree(SAMPLES / "harbourline", dst)
+    return dst / "client.yaml"
+
+
+def test_a_changed_export_or_salt_is_a_new_key_and_the_old_entry_goes(tmp_path, monkeypatch):
+    config = _copy_client(tmp_path)
+    cache = tmp_path / "cache"
+    first = load_client(config, cache_dir=cache)
+    key = cache_key(first.config)
+    monkeypatch.setenv("KPIKIT_SALT", "another-salt")
+    assert cache_key(first.config) != key
+    monkeypatch.delenv("KPIKIT_SALT")
+    export = next(p for p in (config.parent / "exports").iterdir() if p.suffix == ".csv")
+    export.write_bytes(export.read_bytes() + b"\n")  # one more blank line: same rows, other bytes
+    second = load_client(config, cache_dir=cache)
+    assert cache_key(second.config) != key
+    assert [p.name for p in cache.iterdir()] == [cache_key(second.config)]
+
+
+def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):
+    config = SAMPLES / "ironbridge" / "client.yaml"
+    fresh = load_client(config, cache_dir=tmp_path)
+    entry = tmp_path / cache_key(fresh.config)
+    (entry / "contacts.parquet").write_bytes(b"not parquet")
+    again = load_client(config, cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(again.contacts, fresh.contacts)
+    assert pd.read_parquet(entry / "contacts.parquet").shape == fresh.contacts.shape  # rewritten
