@@ -152,12 +152,13 @@ def _explorer(name: str, model: Any, **kwargs: Any):
 
 
 def intro(model: Any):
-    """A one-paragraph header for the room: client, period, spend and outcomes, and what was unattributed.
+    """The header for the room: client, period, spend and outcomes, what was unattributed, the
+    cost per real outcome and the report's key findings (filled in as soon as they are computed).
 
     Examples
     --------
     >>> from kpikit.samples import synthetic_model
-    >>> "spend" in intro(synthetic_model(2_000, 6_000, seed=1)).value
+    >>> "spend" in intro(synthetic_model(2_000, 6_000, seed=1)).children[0].value
     True
     """
     from kpikit.explore.widgets import intro_widget
