@@ -71,3 +71,42 @@ def test_a_damaged_entry_is_a_miss_not_an_error(tmp_path):
     again = load_client(config, cache_dir=tmp_path)
     pd.testing.assert_frame_equal(again.contacts, fresh.contacts)
     assert pd.read_parquet(entry / "contacts.parquet").shape == fresh.contacts.shape  # rewritten
+
+
+class _Planted:
+    """A pickle that would run a shell command when loaded by a plain ``pickle.load``."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_planted_load_report_runs_nothing_and_is_a_miss(tmp_path):
+    import pickle
+
+    config = SAMPLES / "ironbridge" / "client.yaml"
+    fresh = load_client(config, cache_dir=tmp_path)
+    entry = tmp_path / cache_key(fresh.config)
+    marker = tmp_path / "the-planted-command-ran"
+    (entry / "load_report.pickle").write_bytes(pickle.dumps(_Planted(marker)))
+    again = load_client(config, cache_dir=tmp_path)
+    assert not marker.exists()
+    assert again.load_report.to_dict() == fresh.load_report.to_dict()  # read from the exports again
+
+
+@pytest.mark.slow
+def test_the_batch_keeps_its_cache_beside_the_client_folders_not_in_them():
+    from _report_batch import SAMPLE_CLIENTS, sample_batch
+
+    from kpikit.report.runner import CACHE_FOLDER
+
+    out = sample_batch()
+    for client in SAMPLE_CLIENTS:
+        entries = list((out / CACHE_FOLDER / client).iterdir())
+        assert len(entries) == 1 and (entries[0] / "contacts.parquet").is_file(), client
+        # what a consultant zips and sends holds no parsed exports
+        assert not list((out / client).rglob("*.parquet")) and not list((out / client).rglob("*.pickle")), client

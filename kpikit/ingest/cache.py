@@ -34,6 +34,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -138,6 +139,50 @@ def cache_key(config) -> str:
     return h.hexdigest()
 
 
+#: What a cached load report may be made of besides kpikit's own classes (see ``_ReportUnpickler``).
+_SAFE_GLOBALS: dict[str, frozenset[str]] = {
+    "builtins": frozenset(
+        {
+            "set",
+            "frozenset",
+            "tuple",
+            "list",
+            "dict",
+            "str",
+            "int",
+            "float",
+            "bool",
+            "bytes",
+            "complex",
+            "slice",
+            "range",
+            "object",
+        }
+    ),  # fmt: skip
+    "copyreg": frozenset({"_reconstructor"}),
+    "collections": frozenset({"OrderedDict"}),
+    "datetime": frozenset({"date", "datetime", "time", "timedelta", "timezone"}),
+    "pathlib": frozenset({"Path", "PosixPath", "PurePath", "PurePosixPath", "WindowsPath", "PureWindowsPath"}),
+    "numpy": frozenset({"dtype", "ndarray"}),
+    "numpy.core.multiarray": frozenset({"scalar", "_reconstruct"}),
+    "numpy._core.multiarray": frozenset({"scalar", "_reconstruct"}),
+}
+
+
+class _ReportUnpickler(pickle.Unpickler):
+    """Unpickles only kpikit's own classes and plain values (the "restricting globals" recipe of
+    the :mod:`pickle` docs): anything else, ``os.system`` say, raises ``UnpicklingError``."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "kpikit" or module.startswith("kpikit."):
+            obj = super().find_class(module, name)
+            if isinstance(obj, type):  # a class, never a function
+                return obj
+        elif name in _SAFE_GLOBALS.get(module, ()):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"a cached load report may not name {module}.{name}")
+
+
 def read_cached(config, cache_dir: str | os.PathLike, key: str | None = None) -> ClientModel | None:
     """The cached model of ``config`` in ``cache_dir``, or None (no entry, or one that does not read)."""
     entry = Path(cache_dir) / (key or cache_key(config))
@@ -145,9 +190,10 @@ def read_cached(config, cache_dir: str | os.PathLike, key: str | None = None) ->
         return None
     try:
         tables = {name: pd.read_parquet(entry / f"{name}.parquet") for name in TABLES}
-        # Our own object, written by write_cached into the client's own output folder.
+        # Our own object, written by write_cached; read back by an allow-list unpickler so a file
+        # planted in the cache can name no callable outside kpikit's own classes.
         with open(entry / _REPORT, "rb") as fh:
-            report = pickle.load(fh)
+            report = _ReportUnpickler(fh).load()
     except Exception:  # a damaged entry is a miss: read the exports instead
         return None
     return ClientModel(**tables, config=config, load_report=report)

@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-cache",
         action="store_true",
-        help="read every raw export again (default: reuse DIR/<client>/cache while the exports are unchanged)",
+        help="read every raw export again (default: reuse DIR/.kpikit-cache/<client> while the exports are unchanged)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser

@@ -18,7 +18,7 @@ converts the result to HTML with :mod:`kpikit.report.html`, and publishes
     headline metrics, canonical JSON (same inputs, same bytes)
 ``DIR/<client>/charts/``
     every chart as SVG
-``DIR/<client>/cache/``
+``DIR/.kpikit-cache/<client>/``
     the client's parsed exports as Parquet (:mod:`kpikit.ingest.cache`), when the workbook
     has a ``cache_dir`` parameter: a re-run on unchanged exports reads them instead of the raw files
 
@@ -111,8 +111,10 @@ __all__ = [
 # ``output_dir`` is published too.
 OUTPUTS = ("report.ipynb", "report.html", "metrics.json", "charts", "consultant.html", "tables.xlsx", "report.pdf")
 REQUIRED_PARAMETERS = ("client_config", "output_dir")
-# Set by the runner when the workbook declares it (DIR/<client>/cache); never by the caller.
+# Set by the runner when the workbook declares it (DIR/.kpikit-cache/<client>); never by the caller.
 CACHE_PARAMETER = "cache_dir"
+#: Where the batch keeps each client's parsed exports: ``DIR/.kpikit-cache/<client>``.
+CACHE_FOLDER = ".kpikit-cache"
 DEFAULT_TIMEOUT = 600.0
 # The watchdog kills the kernel this long after the per-cell limit would have
 # fired, so a cell timeout (which nbclient reports precisely) normally wins.
@@ -159,7 +161,7 @@ class ClientJob:
     reuse_kernel: bool = True
     # The config of an earlier client with the same ``client:`` id: this one fails once its config is checked.
     duplicate_of: str | None = None
-    # Pass DIR/<client>/cache as the workbook's cache_dir (parsed exports reused across runs).
+    # Pass DIR/.kpikit-cache/<client> as the workbook's cache_dir (parsed exports reused across runs).
     cache: bool = False
 
 
@@ -471,7 +473,8 @@ def _run_in(job: ClientJob, cfg: Any, staging: Path, target: Path, start: float,
     staged_nb = staging / "report.ipynb"
     parameters = {**job.parameters, "client_config": job.config, "output_dir": str(staging)}
     if job.cache:
-        parameters[CACHE_PARAMETER] = str(target / "cache")
+        # Beside the deliverables, not among them: a client folder can be zipped and sent as it is.
+        parameters[CACHE_PARAMETER] = str(Path(job.out_dir) / CACHE_FOLDER / job.client)
     # Kernel cwd = the workbook's folder, as in JupyterLab.
     cwd = str(Path(job.notebook).parent)
     started: list = []
@@ -728,7 +731,7 @@ def run_reports(
         Called with one line when the batch takes over a stale lock on ``out_dir`` left by a
         run that died (default: a :class:`UserWarning`).
     cache : bool
-        Keep each client's parsed exports in ``out_dir/<client>/cache`` and reuse them while
+        Keep each client's parsed exports in ``out_dir/.kpikit-cache/<client>`` and reuse them while
         the exports are unchanged (default True; only for a workbook with a ``cache_dir`` parameter).
 
     Returns
