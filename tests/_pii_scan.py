@@ -73,6 +73,14 @@ def _pdf_text(path: Path) -> str:
     return subprocess.run([exe, "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout.decode()
 
 
+def _parquet_text(path: Path) -> str:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    cells = [str(v) for col in table.columns for v in col.to_pylist() if v is not None]
+    return "\n".join([*table.column_names, *cells])
+
+
 def file_texts(path: Path) -> list[str]:
     """Every text ``path`` holds, decoded the way a reader of that file would see it."""
     raw = path.read_bytes()
@@ -82,6 +90,10 @@ def file_texts(path: Path) -> list[str]:
         return [_xlsx_text(path)]
     if path.suffix == ".pdf":
         return [_pdf_text(path)]
+    if path.suffix == ".parquet":  # the batch's parsed-exports cache: every cell, as text
+        return [_parquet_text(path)]
+    if path.suffix == ".pickle":  # the cached load report: its strings are UTF-8 inside the pickle
+        return [raw.decode("utf-8", errors="replace")]
     text = raw.decode("utf-8")
     return [text, *decoded_payloads(text)]
 
