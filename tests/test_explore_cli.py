@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,10 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIENT = ROOT / "data_samples" / "lumora" / "client.yaml"
 
 
-def test_voila_is_served_with_kpikits_offline_template_and_a_preheated_kernel(tmp_path):
+def test_voila_is_served_with_kpikits_offline_template_progressively_or_preheated(tmp_path):
     cmd = voila_command(tmp_path / "w.ipynb", 8899)
-    assert "--template=kpikit_workshop" in cmd and "--preheat_kernel=True" in cmd and "--Voila.ip=127.0.0.1" in cmd
-    assert "--preheat_kernel=True" not in voila_command(tmp_path / "w.ipynb", 8899, preheat=False)
+    assert (
+        "--template=kpikit_workshop" in cmd and "--progressive_rendering=True" in cmd and "--Voila.ip=127.0.0.1" in cmd
+    )
+    assert "--preheat_kernel=True" not in cmd  # Voila refuses both
+    heated = voila_command(tmp_path / "w.ipynb", 8899, preheat=True)
+    assert "--preheat_kernel=True" in heated and "--progressive_rendering=True" not in heated
 
 
 def _answers(url: str) -> bool:
@@ -33,6 +40,12 @@ def _answers(url: str) -> bool:
         return True
     except OSError:
         return False
+
+
+def _visit(url: str) -> None:
+    # the server goes away mid-page when the test presses Ctrl-C
+    with contextlib.suppress(OSError, http.client.HTTPException):
+        urllib.request.urlopen(url, timeout=120).read()
 
 
 def _alive(pid: int) -> bool:
@@ -65,7 +78,9 @@ def test_the_url_answers_once_printed_and_ctrl_c_stops_everything_without_a_trac
         assert _answers(url + "voila/static/"), "the URL was printed before the server answered"
         text = log.read_text()
         assert "kpikit workshop: starting the server" in text
-        # the pre-heated kernel starts with the server; wait for it so Ctrl-C hits a running kernel
+        # a visit starts the kernel (the page streams, explorer by explorer); wait for it so Ctrl-C
+        # hits a running kernel
+        threading.Thread(target=_visit, args=(url,), daemon=True).start()
         while "kernel started" not in log.read_text() and time.monotonic() < end:
             time.sleep(0.1)
         assert "kernel started" in log.read_text()
