@@ -260,7 +260,7 @@ def test_cli_json_has_exactly_the_issues_shape(capsys):
 def test_cli_shows_both_properties(capsys):
     assert forecast_main([str(LUMORA), "--scale", "2"]) == 0
     out = capsys.readouterr().out
-    ratio = float(re.search(r"opportunity .*current plan .*\((\d+\.\d)×\)", out).group(1))
+    ratio = float(re.search(r"opportunities .*current plan .*\((\d+\.\d)×\)", out).group(1))
     assert 1.0 <= ratio < 2.0
     assert "extrapolated: no evidence" in out
     assert forecast_main([str(LUMORA), "--scale", "0", "--json"]) == 0

@@ -93,8 +93,10 @@ _PARTS = ("paid", "organic", "in funnel")
 
 
 def _words(platform: str) -> str:
-    # Platform ids read as words in a sentence ("google ads", not "google_ads").
-    return str(platform).replace("_", " ")
+    # Platform ids read as the registry spells them ("Google Ads", not "google_ads").
+    from kpikit.core.measures import label
+
+    return label(str(platform))
 
 
 # ---------------------------------------------------------------------------- history

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from kpikit.core.fmt import fmt
+from kpikit.core.measures import label
 
 __all__ = ["main", "read_plan", "format_text"]
 
@@ -102,7 +103,7 @@ def format_text(doc: dict[str, Any], parts: Any = None, current: dict[str, float
     for platform, v in doc["plan"].items():
         now = "" if current is None else f"   now {fmt(current.get(platform), 'money', cur)}"
         flag = "   extrapolated: no evidence" if platform in doc.get("extrapolated", ()) else ""
-        lines.append(f"  {platform:<16}{fmt(v, 'money', cur):>18}{now}{flag}")
+        lines.append(f"  {label(platform):<16}{fmt(v, 'money', cur):>18}{now}{flag}")
     rows: dict[str, dict[str, dict[str, Any]]] = {}
     for r in doc["forecast"]:
         rows.setdefault(r["week"], {})[r["stage"]] = r
@@ -135,7 +136,7 @@ def format_text(doc: dict[str, Any], parts: Any = None, current: dict[str, float
                 vs = f"   current plan {fmt(t['current'], kind, cur)}" + (
                     f" ({fmt(ratio, 'ratio')})" if ratio is not None else ""
                 )
-            lines.append(f"  {stage:<14}{fmt(t['plan'], kind, cur):>18}{vs}")
+            lines.append(f"  {label(stage):<14}{fmt(t['plan'], kind, cur):>18}{vs}")
     bt = doc.get("backtest")
     if bt:
         lines += [
