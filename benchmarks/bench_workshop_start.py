@@ -28,16 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from kpikit.report.pdf import LAUNCH_ARGS  # the one set of chromium flags (PDF, browser tests, this)
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BARE = {
     "cells": [
         {
