@@ -87,7 +87,10 @@ def test_the_url_answers_once_printed_and_ctrl_c_stops_everything_without_a_trac
         family = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
         assert family
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: SIGINT to the foreground group
-        assert proc.wait(30) == 0
+        try:
+            assert proc.wait(30) == 0
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"still running 30 s after Ctrl-C; it printed:\n{log.read_text()}")
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -206,8 +206,9 @@ class _Voila:
         except ProcessLookupError:
             return
         # Voila stops its kernels at once but can then hang in ZMQ's teardown: wait for the
-        # kernels (their shutdown lines), give it a moment, then end the process group.
-        end = time.monotonic() + 15
+        # kernels (their shutdown lines), give it a moment, then end the process group. A kernel
+        # busy in native code (vl-convert) may not answer: Ctrl-C must still end within seconds.
+        end = time.monotonic() + 8
         while child.poll() is None and self.kernels and time.monotonic() < end:
             time.sleep(0.1)
         try:
