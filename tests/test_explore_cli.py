@@ -65,9 +65,16 @@ def test_the_url_answers_once_printed_and_ctrl_c_stops_everything_without_a_trac
     log = tmp_path / "out.log"
     cmd = [sys.executable, "-m", "kpikit.cli", "workshop", str(CLIENT), "--port", str(port)]
     with log.open("w") as out:
-        # its own group, as a terminal's foreground job is
+        # its own group, as a terminal's foreground job is, and with Ctrl-C's default action: an
+        # earlier test of this run may have left SIGINT ignored, which a child would inherit
         proc = subprocess.Popen(
-            cmd, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT, text=True, start_new_session=True
+            cmd,
+            cwd=str(ROOT),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     url = f"http://127.0.0.1:{port}/"
     try:
