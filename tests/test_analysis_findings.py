@@ -13,16 +13,15 @@ import re
 
 import pandas as pd
 import pytest
-from _real_data import REAL
+from _real_data import REAL, kag_model
 
 from kpikit.analysis import findings, key_accounts, kpi_alignment, to_reporting_currency
 from kpikit.analysis.findings import DETECTORS, Figure, Finding, register
 from kpikit.analysis.segments import segment_table
-from kpikit.config import ClientConfig
 from kpikit.core.fmt import fmt
 from kpikit.core.names import NOT_SET
 from kpikit.errors import KpikitError, OptionError
-from kpikit.model import ClientModel, conform
+from kpikit.model import ClientModel
 from kpikit.samples import COMPETITION_CAMPAIGN, HTML_CAMPAIGN, LADDER, SAMPLE_CLIENTS, sample_model
 from kpikit.samples._clients import CLIENTS, LATE_START, PERIOD_START
 from kpikit.samples._truth import build
@@ -35,19 +34,6 @@ def samples():
         model = to_reporting_currency(sample_model(c))
         out[c] = (model, findings(model))
     return out
-
-
-def kag_model():
-    raw = pd.read_csv(REAL / "KAG_conversion_data.csv", encoding="utf-8-sig")
-    spend = conform("spend", pd.DataFrame({
-        "date": pd.Timestamp("2017-08-01"), "platform": "facebook", "campaign": raw["xyz_campaign_id"].astype(str),
-        "ad_group": raw["fb_campaign_id"].astype(str), "dim_age": raw["age"], "dim_gender": raw["gender"],
-        "impressions": raw["Impressions"], "clicks": raw["Clicks"], "cost": raw["Spent"], "currency": "USD",
-        "reported_leads": raw["Total_Conversion"], "reported_outcomes": raw["Approved_Conversion"],
-    }))  # fmt: skip
-    cfg = ClientConfig.from_dict({"client": "kag", "currency": "USD",
-                                  "funnel": {"real_outcome": "won", "stages": ["impressions", "clicks", "lead", "won"]}})  # fmt: skip
-    return raw, ClientModel(spend=spend, config=cfg)
 
 
 @pytest.fixture(scope="module")

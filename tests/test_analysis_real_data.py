@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _real_data import REAL, require_real_data
+from _real_data import REAL, kag_model, require_real_data
 from scipy.stats import binomtest
 
 from kpikit.analysis import cost_per_outcome, funnel, vanity_vs_value
@@ -24,16 +24,7 @@ require_real_data()
 
 @pytest.fixture(scope="module")
 def kag():
-    raw = pd.read_csv(REAL / "KAG_conversion_data.csv", encoding="utf-8-sig")
-    spend = conform("spend", pd.DataFrame({
-        "date": pd.Timestamp("2017-08-01"), "platform": "facebook", "campaign": raw["xyz_campaign_id"].astype(str),
-        "ad_group": raw["fb_campaign_id"].astype(str), "dim_age": raw["age"], "dim_gender": raw["gender"],
-        "impressions": raw["Impressions"], "clicks": raw["Clicks"], "cost": raw["Spent"], "currency": "USD",
-        "reported_leads": raw["Total_Conversion"], "reported_outcomes": raw["Approved_Conversion"],
-    }))  # fmt: skip
-    cfg = ClientConfig.from_dict({"client": "kag", "currency": "USD",
-                                  "funnel": {"real_outcome": "won", "stages": ["impressions", "clicks", "lead", "won"]}})  # fmt: skip
-    return raw, ClientModel(spend=spend, config=cfg)
+    return kag_model()
 
 
 @pytest.mark.parametrize(("by", "col"), [("dim_age", "age"), ("dim_gender", "gender"), ("campaign", "xyz_campaign_id")])
