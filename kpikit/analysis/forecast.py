@@ -15,16 +15,20 @@ opportunities          each lead group's conversion rate (beta posterior) spread
                        counts scatter as much as they did around that inflow in the history
 won deals, revenue     opportunities (new and already open) through the opportunity -> won rate and
                        lag; revenue draws the amounts of the client's own won deals
+pipeline               each simulated week's opportunities, each worth an amount drawn from the
+                       client's own opportunities (deals created in the fit window)
 =====================  ==========================================================================
 
 Rates and lags come from a development triangle (:mod:`kpikit.analysis._flow`): a young cohort
 is not counted as a failure, only as not yet old enough. Leads are counted in their lead week,
-opportunities in the week the deal was created, won deals and revenue in the week they closed
-(every stage by its own date, as a CRM report by week shows it).
+opportunities and pipeline in the week the deal was created, won deals and revenue in the week
+they closed (every stage by its own date, as a CRM report by week shows it). Without deal amounts
+pipeline and revenue are not forecast: their rows are missing values and a note says why.
 
 The simulation draws every uncertain piece ``n_sims`` times with one seed: the same seed gives
 the same figures, and two plans forecast with one seed share their random draws (a difference
-between them is the plan's, not noise). Fitting is the slow part; :func:`fit_forecast` does it
+between them is the plan's, not noise). Pipeline amounts come from a second stream of the same
+seed, so the other stages' figures are the ones a forecast without pipeline gives. Fitting is the slow part; :func:`fit_forecast` does it
 once and :meth:`Forecaster.forecast` answers a new plan in milliseconds.
 
 Examples
@@ -34,8 +38,8 @@ Examples
 >>> f = forecast(model, horizon_weeks=4, n_sims=200)
 >>> f.frame.columns.tolist()
 ['week', 'stage', 'mean', 'low80', 'high80', 'low95', 'high95']
->>> sorted(set(f.frame["stage"])) == sorted(["lead", "opportunity", "won", "revenue"])
-True
+>>> f.frame["stage"].unique().tolist()
+['lead', 'opportunity', 'won', 'revenue', 'pipeline']
 >>> bool((f.frame["low95"] <= f.frame["mean"]).all() and (f.frame["mean"] <= f.frame["high95"]).all())
 True
 >>> more = forecast(model, horizon_weeks=4, n_sims=200, scale=2.0)
@@ -58,13 +62,14 @@ from kpikit.analysis._flow import NO_WEEK, Flow, convolve_lags, development, exp
 from kpikit.analysis._prepare import prepare
 from kpikit.analysis.response import ResponseCurve, fit_response_curves
 from kpikit.core.fmt import fmt, html_table
-from kpikit.core.measures import STAGES
+from kpikit.core.measures import STAGES, kind_of
 from kpikit.core.money import to_reporting_currency
 from kpikit.core.result import Result, json_safe, records
 from kpikit.errors import KpikitError
 
 __all__ = [
     "FORECAST_STAGES",
+    "CHARTED_STAGES",
     "BASELINE_WEEKS",
     "ForecastResult",
     "BacktestResult",
@@ -76,8 +81,11 @@ __all__ = [
 ]
 
 LEAD, OPPORTUNITY, WON = STAGES[0], STAGES[3], STAGES[4]
-#: The stages a forecast returns, in funnel order (revenue: won deals' amounts).
-FORECAST_STAGES: tuple[str, ...] = (LEAD, OPPORTUNITY, WON, "revenue")
+#: The stages a forecast returns (revenue: won deals' amounts; pipeline: amounts of the opportunities
+#: created, last so the stages before it keep their order and their random draws).
+FORECAST_STAGES: tuple[str, ...] = (LEAD, OPPORTUNITY, WON, "revenue", "pipeline")
+#: The stages the workshop and the report chart week by week, in funnel order (one chart, one list).
+CHARTED_STAGES: tuple[str, ...] = (OPPORTUNITY, "pipeline", WON, "revenue")
 #: Weeks the default plan and the organic baseline average over.
 BASELINE_WEEKS = 13
 #: Simulations per forecast.
@@ -88,7 +96,7 @@ N_BOOT = 400
 PRIOR_LEADS = 30.0
 #: Quantiles of the 95 % and 80 % intervals.
 _Q = (0.025, 0.10, 0.90, 0.975)
-_STAGE_WORD = {LEAD: "lead", OPPORTUNITY: "opportunity", WON: "won deal", "revenue": "revenue"}
+_STAGE_WORD = {LEAD: "lead", OPPORTUNITY: "opportunity", WON: "won deal", "revenue": "revenue", "pipeline": "pipeline"}
 _PARTS = ("paid", "organic", "in funnel")
 
 
@@ -116,7 +124,7 @@ class _History:
     lead_opp_week: np.ndarray  # the contact's opportunity week, NO_WEEK if none
     opp_week: np.ndarray  # one row per opportunity (deal, or contact without deals)
     won_week: np.ndarray
-    amount: np.ndarray  # NaN without amounts
+    amount: np.ndarray  # per opportunity row, NaN without amounts
     contact_opps: bool  # contacts say when they reached an opportunity
     has_amounts: bool
 
@@ -188,7 +196,7 @@ def _history(model) -> _History:
 
 
 def _weekly_actuals(h: _History, weeks: np.ndarray) -> pd.DataFrame:
-    """What happened in each of ``weeks``: leads, opportunities, won deals and revenue."""
+    """What happened in each of ``weeks``: leads, opportunities, won deals, revenue and pipeline."""
     lo = int(weeks.min()) if len(weeks) else 0
     n = int(weeks.max()) - lo + 1 if len(weeks) else 0
 
@@ -201,6 +209,8 @@ def _weekly_actuals(h: _History, weeks: np.ndarray) -> pd.DataFrame:
         OPPORTUNITY: count(h.opp_week),
         WON: count(h.won_week),
         "revenue": count(h.won_week, np.nan_to_num(h.amount)) if h.has_amounts else np.full(n, np.nan),
+        # Pipeline: amounts of the opportunities created that week (as the metrics' pipeline counts them).
+        "pipeline": count(h.opp_week, np.nan_to_num(h.amount)) if h.has_amounts else np.full(n, np.nan),
     }
     idx = weeks - lo
     return pd.DataFrame({"week": weeks, **{k: np.asarray(v, dtype="float64")[idx] for k, v in out.items()}})
@@ -256,6 +266,8 @@ class Forecaster:
     #: Weekly scatter of opportunities and won deals around what their inflow predicts (1: Poisson).
     opp_dispersion: float = 1.0
     won_dispersion: float = 1.0
+    #: Amounts of the opportunities created in the fit window (empty: the deals carry no amounts).
+    opp_amounts: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def lead_to_opportunity_weeks(self) -> float:
@@ -462,6 +474,9 @@ def _fit(h: _History, T: int, *, seed: int, n_sims: int) -> Forecaster:
     won_fit = won_flow.rate * np.convolve(ocohort, won_flow.pmf)[:n_weeks]
     won_dispersion = _dispersion(_cohort(h.won_week, None, first, n_weeks), won_fit, won_flow, n_params=2)
     won_amounts = h.amount[won_seen] if h.has_amounts else np.zeros(0)
+    # Pipeline draws from the opportunities created in the same window the rates are fitted on.
+    opp_seen = (h.opp_week < T) & (h.opp_week >= first) & np.isfinite(h.amount)
+    opp_amounts = h.amount[opp_seen] if h.has_amounts else np.zeros(0)
 
     return Forecaster(
         currency=h.currency,
@@ -483,6 +498,7 @@ def _fit(h: _History, T: int, *, seed: int, n_sims: int) -> Forecaster:
         funnel_leads=funnel,
         funnel_opps=funnel_opps,
         won_amounts=won_amounts,
+        opp_amounts=opp_amounts,
         seed=seed,
         n_sims=int(n_sims),
         fit_notes=tuple(notes),
@@ -613,22 +629,25 @@ def _gamma_poisson(rng, mean: np.ndarray, phi: float) -> np.ndarray:
     return rng.poisson(lam).astype("float64")
 
 
-#: Above this many won deals in a simulated week, their amounts' sum is drawn from its normal limit.
+#: Above this many deals in a simulated week, their amounts' sum is drawn from its normal limit.
 _EXACT_DEALS = 30
 
 
-def _revenue(rng, won: np.ndarray, amounts: np.ndarray) -> np.ndarray:
-    """Each simulated week's won deals, each worth an amount drawn from the client's won deals."""
+def _deal_sums(rng, deals: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+    """Each simulated week's deals, each worth an amount drawn from ``amounts`` (NaN when there are none).
+
+    Revenue: won deals and the amounts of won deals; pipeline: opportunities and theirs.
+    """
     if not len(amounts):
-        return np.full(won.shape, np.nan)
-    n = won.astype(np.int64)
-    out = np.zeros(won.shape)
+        return np.full(deals.shape, np.nan)
+    n = deals.astype(np.int64)
+    out = np.zeros(deals.shape)
     few = n <= _EXACT_DEALS
     k = np.where(few, n, 0).ravel()
     if k.sum():
         draws = rng.choice(amounts, size=int(k.sum()), replace=True)
         cell = np.repeat(np.arange(k.size), k)
-        out += np.bincount(cell, weights=draws, minlength=k.size).reshape(won.shape)
+        out += np.bincount(cell, weights=draws, minlength=k.size).reshape(deals.shape)
     if (~few).any():
         # Many deals: the sum of n draws is n·mean ± sqrt(n)·sd (a large client's week, in microseconds).
         m = n[~few].astype("float64")
@@ -672,8 +691,10 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
     won_mean_new = convolve_lags(opps, rho, H) * pw
     won_mean_old = fc.funnel_opps[None, :H] * pw
     won = _gamma_poisson(rng, won_mean_new + won_mean_old, fc.won_dispersion)
-    revenue = _revenue(rng, won, fc.won_amounts)
-    sims = {LEAD: leads.sum(axis=1), OPPORTUNITY: opps, WON: won, "revenue": revenue}
+    revenue = _deal_sums(rng, won, fc.won_amounts)
+    # A stream of its own: adding pipeline leaves every draw of the stages before it as it was.
+    pipeline = _deal_sums(np.random.default_rng([fc.seed, 1]), opps, fc.opp_amounts)
+    sims = {LEAD: leads.sum(axis=1), OPPORTUNITY: opps, WON: won, "revenue": revenue, "pipeline": pipeline}
     weeks = pd.to_datetime(week_start(fc.origin_week + np.arange(H))).astype("datetime64[us]")
     stats = np.full((len(FORECAST_STAGES), 5, H), np.nan)  # stage × (mean, low95, low80, high80, high95) × week
     for i, stage in enumerate(FORECAST_STAGES):
@@ -682,7 +703,7 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
             continue
         # Counts are whole numbers: spread each simulated count over its unit interval so a band's
         # ends are not pushed out to whole numbers (which would make an 80 % band hold ~90 %).
-        smooth = x + rng.uniform(-0.5, 0.5, x.shape) if stage != "revenue" else x
+        smooth = x if kind_of(stage) == "money" else x + rng.uniform(-0.5, 0.5, x.shape)
         stats[i, 0] = x.mean(axis=0)
         stats[i, 1:] = np.maximum(np.quantile(smooth, _Q, axis=0), 0.0)
     n_st = len(FORECAST_STAGES)
@@ -699,6 +720,7 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
     )
     # Expected values by where they come from: new paid leads, organic leads, what is already in the funnel.
     mean_amount = float(fc.won_amounts.mean()) if len(fc.won_amounts) else np.nan
+    mean_opp_amount = float(fc.opp_amounts.mean()) if len(fc.opp_amounts) else np.nan
     won_parts = {part: convolve_lags(opp_mean[part], rho, H) * pw for part in _PARTS}
     won_parts["in funnel"] = won_parts["in funnel"] + won_mean_old
     by_stage = {
@@ -707,6 +729,7 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
         WON: [won_parts[part].mean(axis=0) for part in _PARTS],
     }
     by_stage["revenue"] = [m * mean_amount for m in by_stage[WON]]
+    by_stage["pipeline"] = [m * mean_opp_amount for m in by_stage[OPPORTUNITY]]
     parts_frame = pd.DataFrame(
         {
             "week": np.tile(weeks, n_st * len(_PARTS)),
@@ -730,8 +753,10 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
             f"A lead usually takes about {fmt(won_lag * 7, 'days')} to become a won deal: over "
             f"{H} weeks the won deals come mostly from opportunities already open."
         )
-    if not len(fc.won_amounts):
-        warnings.append("The deals carry no amounts (or none was won yet): revenue is not forecast.")
+    if not len(fc.opp_amounts):
+        warnings.append("The deals carry no amounts: pipeline and revenue are not forecast.")
+    elif not len(fc.won_amounts):
+        warnings.append("No deal with an amount was won yet: revenue is not forecast.")
     return ForecastResult(
         frame=frame,
         currency=fc.currency,
@@ -780,8 +805,11 @@ class ForecastResult(Result):
     current_plan: dict[str, float] = field(default_factory=dict)
 
     def total(self, stage: str, column: str = "mean") -> float:
-        """``column`` summed over the horizon for ``stage`` (a band's sum is not a band: means only)."""
-        return float(self.frame.loc[self.frame["stage"] == stage, column].sum())
+        """``column`` summed over the horizon for ``stage`` (a band's sum is not a band: means only).
+
+        NaN when the stage is not forecast (pipeline and revenue without deal amounts), never 0.
+        """
+        return float(self.frame.loc[self.frame["stage"] == stage, column].sum(min_count=1))
 
     def wide(self) -> pd.DataFrame:
         """Mean per week with one column per stage."""
@@ -827,7 +855,7 @@ class ForecastResult(Result):
         table = pd.DataFrame({"week": self.frame.loc[self.frame["stage"] == LEAD, "week"].to_numpy()})
         for stage in FORECAST_STAGES:
             f = self.frame[self.frame["stage"] == stage]
-            kind = "money" if stage == "revenue" else "number"
+            kind = "money" if kind_of(stage) == "money" else "number"
             table[stage] = [
                 f"{fmt(m, kind, cur)} ({fmt(lo, kind, cur)} – {fmt(hi, kind, cur)})"
                 for m, lo, hi in zip(f["mean"], f["low80"], f["high80"], strict=True)
@@ -860,7 +888,7 @@ class ForecastResult(Result):
 def forecast(
     model, plan=None, horizon_weeks: int = 13, *, scale: float = 1.0, seed: int = 0, n_sims: int = N_SIMS
 ) -> ForecastResult:
-    """Forecast leads, opportunities, won deals and revenue per week if a spend plan holds.
+    """Forecast leads, opportunities, won deals, revenue and pipeline per week if a spend plan holds.
 
     Parameters
     ----------
@@ -975,7 +1003,7 @@ def backtest(
     Parameters
     ----------
     model : ClientModel
-    stage : {"lead", "opportunity", "won", "revenue"}
+    stage : {"lead", "opportunity", "won", "revenue", "pipeline"}
     every_weeks, min_history_weeks, horizon_weeks : int
     seed, n_sims : int
 

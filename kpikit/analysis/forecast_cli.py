@@ -1,13 +1,19 @@
-"""``kpikit forecast CLIENT [--plan PLAN.yaml] [--scale X] [--horizon WEEKS] [--backtest] [--json]``.
+"""``kpikit forecast CLIENT [--plan PLAN.yaml] [--scale X] [--horizon WEEKS] [--backtest [--stage S]] [--json]``.
 
 Text output is for a consultant at a terminal: the plan next to the current one, opportunities,
-won deals and revenue per week with 80 % bands, and the horizon totals against the current plan
-(so ``--scale 2`` shows its diminishing returns and ``--scale 0`` the funnel running dry).
+pipeline, won deals and revenue per week (opportunities with their 80 % band), and the horizon
+totals against the current plan (so ``--scale 2`` shows its diminishing returns and ``--scale 0``
+the funnel running dry).
 ``--json`` prints one document (sorted keys)::
 
     {"client", "currency", "horizon_weeks", "plan": {platform: weekly spend},
      "forecast": [{"week", "stage", "mean", "low80", "high80", "low95", "high95"}],
      "warnings": [...], "backtest": {...}}   # "backtest" only with --backtest
+
+``forecast`` holds every stage of :data:`kpikit.analysis.forecast.FORECAST_STAGES` (``lead``,
+``opportunity``, ``won``, ``revenue``, ``pipeline``) for every week; a money stage the deals carry
+no amounts for has null figures. ``--stage`` picks the stage the backtest tests (default
+``opportunity``).
 
 ``PLAN.yaml`` maps platforms to weekly spend in the reporting currency (``linkedin: 6000``). It is
 read like every client file: it must lie inside the client folder, and the safe YAML reader of
@@ -18,13 +24,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from kpikit.core.fmt import fmt
-from kpikit.core.measures import label
+from kpikit.core.measures import kind_of, label
 
 __all__ = ["main", "read_plan", "format_text"]
 
@@ -111,13 +118,18 @@ def format_text(doc: dict[str, Any], parts: Any = None, current: dict[str, float
     if parts is not None:
         sel = parts[(parts["stage"] == "opportunity") & (parts["part"] == "in funnel")]
         funnel = {w.strftime("%Y-%m-%d"): m for w, m in zip(sel["week"], sel["mean"], strict=True)}
-    lines += ["", f"{'week':<12}{'opportunities (80%)':>22}{'from funnel':>13}{'won deals':>11}{'revenue':>22}"]
+    lines += [
+        "",
+        f"{'week':<12}{'opportunities (80%)':>22}{'from funnel':>13}{label('pipeline'):>20}{'won deals':>11}"
+        f"{'revenue':>20}",
+    ]
+    missing = {"mean": None}  # a document from before pipeline was forecast: the column shows "–"
     for week, st in rows.items():
-        o, w, rv = st["opportunity"], st["won"], st["revenue"]
+        o, w, rv, pl = st["opportunity"], st["won"], st["revenue"], st.get("pipeline", missing)
         band = f"{fmt(o['mean'], 'number')} ({fmt(o['low80'], 'count')}–{fmt(o['high80'], 'count')})"
         lines.append(
-            f"{week:<12}{band:>22}{fmt(funnel.get(week), 'number'):>13}{fmt(w['mean'], 'number'):>11}"
-            f"{fmt(rv['mean'], 'money', cur):>22}"
+            f"{week:<12}{band:>22}{fmt(funnel.get(week), 'number'):>13}{fmt(pl['mean'], 'money', cur):>20}"
+            f"{fmt(w['mean'], 'number'):>11}{fmt(rv['mean'], 'money', cur):>20}"
         )
     if doc.get("organic_per_week") is not None:
         lines += [
@@ -129,7 +141,7 @@ def format_text(doc: dict[str, Any], parts: Any = None, current: dict[str, float
     if totals:
         lines += ["", "over the horizon (expected):"]
         for stage, t in totals.items():
-            kind = "money" if stage == "revenue" else "number"
+            kind = "money" if kind_of(stage) == "money" else "number"
             vs = ""
             if t.get("current") is not None:
                 ratio = t["plan"] / t["current"] if t["current"] else None
@@ -141,7 +153,7 @@ def format_text(doc: dict[str, Any], parts: Any = None, current: dict[str, float
     if bt:
         lines += [
             "",
-            f"backtest ({bt['stage']}, {bt['origins']} origins): WAPE {fmt(bt['wape'], 'rate')} vs "
+            f"backtest ({label(bt['stage'])}, {bt['origins']} origins): WAPE {fmt(bt['wape'], 'rate')} vs "
             f"{fmt(bt['baseline_wape'], 'rate')} for the 13-week average; 80% band held "
             f"{fmt(bt['coverage80'], 'rate')} of weeks, 95% band {fmt(bt['coverage95'], 'rate')}",
         ]
@@ -157,11 +169,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the plan (default 1; 0 stops paid spend)")
     parser.add_argument("--horizon", type=int, default=13, metavar="WEEKS", help="weeks to forecast (default 13)")
     parser.add_argument("--backtest", action="store_true", help="also test the model from past origins")
+    parser.add_argument(
+        "--stage",
+        default="opportunity",
+        metavar="STAGE",
+        help="stage the backtest tests: lead, opportunity, won, revenue or pipeline (default opportunity)",
+    )
     parser.add_argument("--json", action="store_true", help="print the JSON document instead of text")
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
 
     import kpikit
-    from kpikit.analysis.forecast import FORECAST_STAGES, backtest, fit_forecast
+    from kpikit.analysis.forecast import CHARTED_STAGES, LEAD, backtest, fit_forecast
     from kpikit.core.result import json_safe, records
 
     model = kpikit.load_client(args.config)
@@ -178,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "warnings": list(result.warnings),
     }
     if args.backtest:
-        doc["backtest"] = backtest(model).summary()
+        doc["backtest"] = backtest(model, stage=args.stage).summary()
     if args.json:
         print(json.dumps(json_safe(doc), sort_keys=True, indent=2, ensure_ascii=False))
         return 0
@@ -188,7 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     doc["organic_per_week"] = fc.organic_opportunities_per_week
     doc["lag_days"] = 7.0 * fc.lead_to_opportunity_weeks
     doc["totals"] = {
-        s: {"plan": result.total(s), "current": None if now is None else now.total(s)} for s in FORECAST_STAGES
+        # funnel order: leads, opportunities, pipeline, won deals, won revenue
+        s: {"plan": result.total(s), "current": None if now is None else now.total(s)}
+        for s in (LEAD, *CHARTED_STAGES)
+        if not math.isnan(result.total(s))  # not forecast (no deal amounts): left out, not printed as 0
     }
     print(format_text(doc, result.parts, result.current_plan))
     return 0
