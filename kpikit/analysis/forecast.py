@@ -281,6 +281,15 @@ class Forecaster:
         s = self.sources[-1]
         return shape / rate * s.alpha / (s.alpha + s.beta) * self.opp_per_contact
 
+    @property
+    def amount_notes(self) -> tuple[str, ...]:
+        """Why pipeline or revenue is not forecast (the deals carry no amounts), as sentences; empty if both are."""
+        if not len(self.opp_amounts):
+            return ("The deals carry no amounts: pipeline and revenue are not forecast.",)
+        if not len(self.won_amounts):
+            return ("No deal with an amount was won yet: revenue is not forecast.",)
+        return ()
+
     def forecast(self, plan=None, horizon_weeks: int = 13, *, scale: float = 1.0) -> ForecastResult:
         """Simulate a plan; see :func:`forecast` for the parameters."""
         horizon_weeks = _check_horizon(horizon_weeks)
@@ -753,10 +762,7 @@ def _simulate(fc: Forecaster, weekly: np.ndarray, shown: dict[str, float], H: in
             f"A lead usually takes about {fmt(won_lag * 7, 'days')} to become a won deal: over "
             f"{H} weeks the won deals come mostly from opportunities already open."
         )
-    if not len(fc.opp_amounts):
-        warnings.append("The deals carry no amounts: pipeline and revenue are not forecast.")
-    elif not len(fc.won_amounts):
-        warnings.append("No deal with an amount was won yet: revenue is not forecast.")
+    warnings.extend(fc.amount_notes)
     return ForecastResult(
         frame=frame,
         currency=fc.currency,

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from kpikit import charts as report_charts
+from kpikit.analysis.forecast import CHARTED_STAGES
 from kpikit.core.fmt import fmt
-from kpikit.core.measures import MEASURES, label
+from kpikit.core.measures import MEASURES, kind_of, label
 from kpikit.errors import KpikitError
 from kpikit.explore._base import Explorer, Figure, MissingData, readout_table, slider
 from kpikit.explore.precompute import ForecastGrid, forecast_grid
@@ -29,9 +30,9 @@ __all__ = ["PlanQuarterExplorer", "PlanQuarterResult", "plan_scenario", "EXTRAPO
 #: What the room reads next to a platform planned above its highest week observed.
 EXTRAPOLATED = "extrapolated: no evidence"
 THIS_PLAN, CURRENT_PLAN = "this plan", "current plan"
-#: Stages in the readout (quarter totals), and the ones charted week by week.
-TOTALLED: tuple[str, ...] = ("lead", "opportunity", "won", "revenue")
-CHARTED: tuple[str, ...] = ("opportunity", "won", "revenue")
+#: Stages in the readout (quarter totals), and the ones charted week by week (the report's chart too).
+TOTALLED: tuple[str, ...] = ("lead", "opportunity", "pipeline", "won", "revenue")
+CHARTED: tuple[str, ...] = CHARTED_STAGES
 _Q = (0.025, 0.10, 0.90, 0.975)
 _COLUMNS = ("mean", "low80", "high80", "low95", "high95")
 
@@ -92,7 +93,7 @@ def _stats(grid: ForecastGrid, sims: Mapping[str, np.ndarray], stages: tuple[str
     out = []
     for stage in stages:
         x = sims[stage]
-        spread = x if stage == "revenue" else x + grid.jitter
+        spread = x if kind_of(stage) == "money" else x + grid.jitter
         q = np.maximum(np.quantile(spread, _Q, axis=0), 0.0)
         out.append(np.stack([x.mean(axis=0), q[1], q[2], q[0], q[3]]))
     return np.stack(out)
@@ -138,7 +139,7 @@ def plan_scenario(grid: ForecastGrid, plan: Mapping[str, float]) -> PlanQuarterR
     planned = {**now, **{p: float(v) for p, v in plan.items() if p in now}}
     sims = grid.simulate(planned)
     base = grid._memo("current_plan", lambda: grid.simulate(now))  # simulated once, beside every plan
-    charted = tuple(s for s in CHARTED if not np.isnan(sims[s]).all())  # no deal amounts: no revenue
+    charted = tuple(s for s in CHARTED if not np.isnan(sims[s]).all())  # no deal amounts: no pipeline, no revenue
     current_stats = grid._memo(f"current_stats:{charted}", lambda: _stats(grid, base, charted))
     weekly = _weekly(grid, _stats(grid, sims, charted), current_stats, charted)
     totals = {}
@@ -149,7 +150,7 @@ def plan_scenario(grid: ForecastGrid, plan: Mapping[str, float]) -> PlanQuarterR
         lo, hi = np.quantile(q, (_Q[1], _Q[2]))
         totals[stage] = {"current": float(base[stage].sum(axis=1).mean()), "plan": float(q.mean()),
                          "low80": float(lo), "high80": float(hi)}  # fmt: skip
-    spend, notes = [], list(fc.fit_notes)
+    spend, notes = [], [*fc.fit_notes, *fc.amount_notes]
     for p in grid.platforms:
         top = float(fc.max_weekly.get(p, 0.0))
         beyond = planned[p] > top + 1e-9
@@ -179,9 +180,10 @@ def _unavailable(reason: str, currency: str) -> PlanQuarterResult:
 
 
 class PlanQuarterExplorer(Explorer):
-    """Set next quarter's weekly spend per platform; read the forecast opportunities, won deals and revenue.
+    """Set next quarter's weekly spend per platform; read the forecast opportunities, pipeline, won deals and revenue.
 
-    The chart shows each week's expected figure with its 80% and 95% bands, and the current plan
+    Pipeline is the amount of the opportunities created that week; won revenue the amount of the
+    deals won. The chart shows each week's expected figure with its 80% and 95% bands, and the current plan
     (the last 13 weeks' average spend) as a dashed line. A platform planned above the highest week
     ever observed says ``extrapolated: no evidence``. Without CRM contacts or with too little
     history the explorer shows why instead of a forecast.
@@ -244,7 +246,7 @@ class PlanQuarterExplorer(Explorer):
         spend = readout_table(["weekly spend", CURRENT_PLAN, THIS_PLAN, "highest week observed", ""], spend_rows)
         rows = []
         for stage, t in r.totals.items():
-            kind = MEASURES[stage].kind if stage == "revenue" else "number"
+            kind = "money" if kind_of(stage) == "money" else "number"
             band = f"{fmt(t['low80'], kind, cur)} – {fmt(t['high80'], kind, cur)}"
             rows.append(
                 [
@@ -277,6 +279,9 @@ class PlanQuarterExplorer(Explorer):
             f"the next {r.horizon_weeks} weeks (80% band {fmt(t['low80'], 'number')}–{fmt(t['high80'], 'number')}; "
             f"current plan {fmt(t['current'], 'number')})."
         )
+        pipe = r.totals.get("pipeline")
+        if pipe is not None:
+            text += f" {label('pipeline').capitalize()} expected: {fmt(pipe['plan'], 'money', r.currency)}."
         if r.extrapolated:
             text += f" {', '.join(label(p) for p in r.extrapolated)}: {EXTRAPOLATED}."
         return text

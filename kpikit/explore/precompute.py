@@ -358,7 +358,7 @@ def _build(model: Any) -> Cube:
 FORECAST_SIMS = 1_000
 #: Spend points per platform the lead paths are simulated at (linear interpolation between them).
 FORECAST_POINTS = 31
-#: Won deals per simulated week whose amounts are drawn one by one; above it, the sum's normal limit.
+#: Deals per simulated week whose amounts are drawn one by one; above it, the sum's normal limit.
 _AMOUNT_CAP = 32
 #: Means below this are counted by their exact distribution; above it the normal limit is used.
 _SMALL_MEAN = 40.0
@@ -408,8 +408,8 @@ class ForecastGrid:
     platform's leads are those leads spread over the lead -> opportunity lag times the
     platform's conversion rate. So each platform's lead paths and their opportunity means are
     simulated here at :data:`FORECAST_POINTS` spends with common random numbers, and a plan
-    only interpolates them, adds them up, and draws the counts of opportunities, won deals and
-    revenue (:meth:`simulate`). Every fitted piece (curves, dispersion, rates, lags, what is
+    only interpolates them, adds them up, and draws the counts of opportunities, won deals,
+    revenue and pipeline (:meth:`simulate`). Every fitted piece (curves, dispersion, rates, lags, what is
     already in the funnel, deal amounts) is the engine's :class:`~kpikit.analysis.forecast.Forecaster`;
     only the sampling differs, so figures agree with ``kpikit.forecast`` within simulation noise.
 
@@ -439,6 +439,10 @@ class ForecastGrid:
     amount_prefix: np.ndarray  # sims × weeks × (cap + 1): sums of the first k drawn won amounts
     amount_mean: float
     amount_sd: float
+    # The same for pipeline: the amounts of opportunities created (an own stream: see _forecast_grid).
+    opp_amount_prefix: np.ndarray
+    opp_amount_mean: float
+    opp_amount_sd: float
     jitter: np.ndarray  # sims × weeks, uniform on (-0.5, 0.5): spreads counts for their bands, as the engine does
     # Derived views (e.g. the current plan's simulation, table templates), built on first use.
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -453,7 +457,7 @@ class ForecastGrid:
         return tuple(self.grid)
 
     def simulate(self, plan: dict[str, float]) -> dict[str, np.ndarray]:
-        """Simulated weekly ``lead``, ``opportunity``, ``won`` and ``revenue`` (sims × weeks) for a plan.
+        """Simulated weekly ``lead``, ``opportunity``, ``won``, ``revenue`` and ``pipeline`` (sims × weeks).
 
         ``plan`` maps platforms to weekly spend; a platform left out spends nothing. Spend beyond
         a platform's grid continues its last grid step (the sliders stop at the grid's top).
@@ -473,15 +477,26 @@ class ForecastGrid:
 
         won_mean = convolve_lags(opps, fc.won_flow.pmf, self.horizon_weeks) * self.won_rate + self.won_open
         won = _count_quantile(*self.uniforms["won"], won_mean, getattr(fc, "won_dispersion", 1.0))
-        if self.amount_prefix.shape[-1] > 1:
-            cap = self.amount_prefix.shape[-1] - 1
-            n = won.astype(np.int64)
-            first = np.take_along_axis(self.amount_prefix, np.minimum(n, cap)[..., None], axis=-1)[..., 0]
-            rest = np.maximum(n - cap, 0).astype("float64")
-            revenue = first + rest * self.amount_mean + np.sqrt(rest) * self.amount_sd * self.uniforms["revenue"][1]
-        else:
-            revenue = np.full(won.shape, np.nan)
-        return {"lead": leads, "opportunity": opps, "won": won, "revenue": revenue}
+        revenue = _deal_sums(won, self.amount_prefix, self.amount_mean, self.amount_sd, self.uniforms["revenue"][1])
+        pipeline = _deal_sums(
+            opps, self.opp_amount_prefix, self.opp_amount_mean, self.opp_amount_sd, self.uniforms["pipeline"][1]
+        )
+        return {"lead": leads, "opportunity": opps, "won": won, "revenue": revenue, "pipeline": pipeline}
+
+
+def _deal_sums(deals: np.ndarray, prefix: np.ndarray, mean: float, sd: float, z: np.ndarray) -> np.ndarray:
+    """Each simulated week's ``deals`` worth their drawn amounts: the first ``cap`` exactly, the rest by the normal limit.
+
+    ``prefix[..., k]`` is the sum of the first ``k`` amounts drawn for that simulated week; a prefix
+    of width 1 means there are no amounts (NaN: not forecast).
+    """
+    if prefix.shape[-1] <= 1:
+        return np.full(deals.shape, np.nan)
+    cap = prefix.shape[-1] - 1
+    n = deals.astype(np.int64)
+    first = np.take_along_axis(prefix, np.minimum(n, cap)[..., None], axis=-1)[..., 0]
+    rest = np.maximum(n - cap, 0).astype("float64")
+    return first + rest * mean + np.sqrt(rest) * sd * z
 
 
 def forecast_grid(
@@ -554,12 +569,14 @@ def _forecast_grid(cube: Cube, H: int, top: dict[str, float] | None, S: int) -> 
 
     won_rate = rng.beta(*_flow_beta(fc.won_flow), S)[:, None]
     amounts = np.asarray(fc.won_amounts, dtype="float64")
-    if len(amounts):
-        drawn = rng.choice(amounts, size=(S, H, _AMOUNT_CAP))
-        prefix = np.concatenate([np.zeros((S, H, 1)), np.cumsum(drawn, axis=-1)], axis=-1)
-    else:
-        prefix = np.zeros((S, H, 1))
+    prefix = _amount_prefix(rng, amounts, S, H)
     stages = {s: uniforms((S, H)) for s in ("opportunity", "won", "revenue")}
+    # Pipeline draws from the engine's second stream of the seed: the other stages' grid stays as it was.
+    side = np.random.default_rng([fc.seed, 1])
+    opp_amounts = np.asarray(getattr(fc, "opp_amounts", np.zeros(0)), dtype="float64")
+    opp_prefix = _amount_prefix(side, opp_amounts, S, H)
+    u = side.random((S, H))
+    stages["pipeline"] = (u, ndtri(u))
     return ForecastGrid(
         forecaster=fc,
         horizon_weeks=H,
@@ -576,4 +593,15 @@ def _forecast_grid(cube: Cube, H: int, top: dict[str, float] | None, S: int) -> 
         amount_mean=float(amounts.mean()) if len(amounts) else float("nan"),
         amount_sd=float(amounts.std()) if len(amounts) > 1 else 0.0,
         jitter=rng.uniform(-0.5, 0.5, (S, H)),
+        opp_amount_prefix=opp_prefix,
+        opp_amount_mean=float(opp_amounts.mean()) if len(opp_amounts) else float("nan"),
+        opp_amount_sd=float(opp_amounts.std()) if len(opp_amounts) > 1 else 0.0,
     )
+
+
+def _amount_prefix(rng: np.random.Generator, amounts: np.ndarray, S: int, H: int) -> np.ndarray:
+    """Sums of the first ``k`` of :data:`_AMOUNT_CAP` amounts drawn per simulated week (width 1: no amounts)."""
+    if not len(amounts):
+        return np.zeros((S, H, 1))
+    drawn = rng.choice(amounts, size=(S, H, _AMOUNT_CAP))
+    return np.concatenate([np.zeros((S, H, 1)), np.cumsum(drawn, axis=-1)], axis=-1)
