@@ -68,6 +68,7 @@ import numpy as np
 import pandas as pd
 
 from kpikit.analysis.findings import KEY_FINDINGS, key_findings
+from kpikit.analysis.forecast import CHARTED_STAGES, FORECAST_STAGES
 from kpikit.core.fmt import MISSING, fmt, fmt_cell, html_table, is_missing
 from kpikit.core.measures import KINDS, MEASURES, kind_of, label
 from kpikit.errors import OptionError, ReportError
@@ -180,8 +181,7 @@ HEADERS: dict[str, str] = {
     "coverage80": "weeks inside the 80% band",
     "coverage95": "weeks inside the 95% band",
 }
-#: Forecast stages in the report, and their 80% bounds ("opportunities, 80% low").
-FORECAST_STAGES: tuple[str, ...] = ("lead", "opportunity", "won", "revenue")
+# The forecast's stages (the engine's one list) and their 80% bounds ("opportunities, 80% low").
 for _stage in FORECAST_STAGES:  # money bounds get their currency from the registry's kind, like every money column
     for _end in ("low", "high"):
         HEADERS[f"{_stage}_{_end}80"] = f"{label(_stage)}, 80% {_end}"
@@ -438,22 +438,26 @@ class PlanHolds:
     def notes(self) -> tuple[str, ...]:
         return tuple(self.forecast.warnings) if self.forecast is not None else ()
 
-    def weeks(self) -> pd.DataFrame:
-        """One row per forecast week: each stage's expected figure and its 80% bounds."""
+    def weeks(self, stages: tuple[str, ...] = FORECAST_STAGES) -> pd.DataFrame:
+        """One row per forecast week: each of ``stages``' expected figure and its 80% bounds.
+
+        A stage the engine could not forecast (no deal amounts: no pipeline, no revenue) has no
+        columns; with none of ``stages`` forecast the table is empty (the report leaves it out).
+        """
         if self.forecast is None:
             return pd.DataFrame()
         f = self.forecast.frame
         # Weeks as days (a Monday), so they read "29 June 2026" and not with a time of day.
         weeks = f.loc[f["stage"] == FORECAST_STAGES[0], "week"].dt.strftime("%Y-%m-%d").to_numpy()
         out = pd.DataFrame({"week": weeks})
-        for stage in FORECAST_STAGES:
+        for stage in stages:
             rows = f[f["stage"] == stage]
-            if rows["mean"].isna().all():  # no deal amounts: no revenue forecast
+            if rows["mean"].isna().all():
                 continue
             out[stage] = rows["mean"].to_numpy()
             out[f"{stage}_low80"] = rows["low80"].to_numpy()
             out[f"{stage}_high80"] = rows["high80"].to_numpy()
-        return out
+        return out if len(out.columns) > 1 else pd.DataFrame()
 
     def plan(self) -> pd.DataFrame:
         """The plan forecast: weekly spend per platform beside the highest week observed."""
@@ -473,16 +477,22 @@ class PlanHolds:
     def chart_frame(self) -> pd.DataFrame:
         """The charted stages in the shape :func:`kpikit.charts.forecast_chart` draws."""
         f = self.forecast.frame
-        f = f[f["stage"].isin(["opportunity", "won", "revenue"])].dropna(subset=["mean"])
+        f = f[f["stage"].isin(CHARTED_STAGES)].dropna(subset=["mean"])
+        order = {s: i for i, s in enumerate(CHARTED_STAGES)}  # panels in funnel order, as the workshop draws them
+        f = f.sort_values("stage", key=lambda s: s.map(order), kind="stable")
         return f.assign(plan="current plan")[["week", "stage", "plan", "mean", "low80", "high80", "low95", "high95"]]
 
     def sentences(self, currency: str) -> list[str]:
         """What the section says first: what the plan should bring, then how well that held in the past."""
         r = self.forecast
         spend = sum(r.plan.values())
-        got = [f"{fmt(r.total('opportunity'), 'count')} opportunities", f"{fmt(r.total('won'), 'count')} won deals"]
-        if not math.isnan(r.total("revenue")) and r.frame.loc[r.frame["stage"] == "revenue", "mean"].notna().any():
-            got.append(f"{fmt(r.total('revenue'), 'money', currency)} won revenue")
+        pipeline, revenue = r.total("pipeline"), r.total("revenue")  # NaN: not forecast (no deal amounts)
+        got = [f"{fmt(r.total('opportunity'), 'count')} opportunities"]
+        if not math.isnan(pipeline):
+            got[0] += f" ({fmt(pipeline, 'money', currency)} of {label('pipeline')})"
+        got.append(f"{fmt(r.total('won'), 'count')} won deals")
+        if not math.isnan(revenue):
+            got.append(f"{fmt(revenue, 'money', currency)} {label('revenue')}")
         lead = (
             f"If every platform keeps its last 13 weeks' average spend ({fmt(spend, 'money', currency)} a week in "
             f"all), the {r.horizon_weeks} weeks from {date_words(r.origin.date().isoformat())} should bring about "
@@ -652,7 +662,7 @@ SECTIONS: dict[str, Section] = {
         tables=(
             Table(
                 "Week by week: the expected figure and its 80% range",
-                lambda r: r.weeks(),
+                lambda r: r.weeks(("lead", "opportunity", "won")),
                 (
                     Col("week", kind="date"),
                     Col("lead", kind="number"),
@@ -660,6 +670,16 @@ SECTIONS: dict[str, Section] = {
                     Col("opportunity_low80", "opportunity_high80", kind="number", header="opportunities, 80% range"),
                     Col("won", kind="number"),
                     Col("won_low80", "won_high80", kind="number", header="won deals, 80% range"),
+                ),
+            ),
+            # Money in a table of its own: five stages with their ranges would not fit the page.
+            Table(
+                "Money, week by week: pipeline created and won revenue, with their 80% range",
+                lambda r: r.weeks(("pipeline", "revenue")),
+                (
+                    Col("week", kind="date"),
+                    Col("pipeline", kind="money"),
+                    Col("pipeline_low80", "pipeline_high80", kind="money", header="pipeline, 80% range"),
                     Col("revenue", kind="money"),
                     Col("revenue_low80", "revenue_high80", kind="money", header="won revenue, 80% range"),
                 ),
