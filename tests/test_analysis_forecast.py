@@ -179,6 +179,14 @@ def test_without_amounts_pipeline_and_revenue_are_not_forecast_and_a_note_says_s
     assert "The deals carry no amounts: pipeline and revenue are not forecast." in res.warnings
     bt = backtest(bare, stage="pipeline", n_sims=100)
     assert bt.frame["actual"].isna().all() and np.isnan(bt.wape)
+    assert np.isnan(res.total("pipeline")) and np.isnan(res.total("revenue"))  # not forecast is not 0
+    # Half the deals without an amount: drawn from the other half, and the room is told.
+    half = model.replace(
+        deals=model.deals.assign(amount=model.deals["amount"].where(np.arange(len(model.deals)) % 2 == 0))
+    )
+    fc = fit_forecast(half, n_sims=200)
+    assert fc.opp_without_amount == pytest.approx(0.5, abs=0.01) and np.isfinite(fc.opp_amounts).all()
+    assert any(n.startswith("50.") and "have no amount in the CRM" in n for n in fc.forecast(None, 2).warnings)
 
 
 # ------------------------------------------------------------------ the two properties

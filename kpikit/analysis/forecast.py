@@ -268,6 +268,8 @@ class Forecaster:
     won_dispersion: float = 1.0
     #: Amounts of the opportunities created in the fit window (empty: the deals carry no amounts).
     opp_amounts: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: Share of those opportunities without an amount (the draws come from the others only).
+    opp_without_amount: float = 0.0
 
     @property
     def lead_to_opportunity_weeks(self) -> float:
@@ -286,9 +288,15 @@ class Forecaster:
         """Why pipeline or revenue is not forecast (the deals carry no amounts), as sentences; empty if both are."""
         if not len(self.opp_amounts):
             return ("The deals carry no amounts: pipeline and revenue are not forecast.",)
+        notes = []
+        if self.opp_without_amount >= 0.05:  # a few blanks move nothing; more make the two totals differ
+            notes.append(
+                f"{fmt(self.opp_without_amount, 'rate')} of the opportunities have no amount in the CRM: the pipeline "
+                "forecast values them like the others, while the CRM's own pipeline total counts them as nothing."
+            )
         if not len(self.won_amounts):
-            return ("No deal with an amount was won yet: revenue is not forecast.",)
-        return ()
+            notes.append("No deal with an amount was won yet: revenue is not forecast.")
+        return tuple(notes)
 
     def forecast(self, plan=None, horizon_weeks: int = 13, *, scale: float = 1.0) -> ForecastResult:
         """Simulate a plan; see :func:`forecast` for the parameters."""
@@ -484,8 +492,10 @@ def _fit(h: _History, T: int, *, seed: int, n_sims: int) -> Forecaster:
     won_dispersion = _dispersion(_cohort(h.won_week, None, first, n_weeks), won_fit, won_flow, n_params=2)
     won_amounts = h.amount[won_seen] if h.has_amounts else np.zeros(0)
     # Pipeline draws from the opportunities created in the same window the rates are fitted on.
-    opp_seen = (h.opp_week < T) & (h.opp_week >= first) & np.isfinite(h.amount)
+    in_window = (h.opp_week < T) & (h.opp_week >= first)
+    opp_seen = in_window & np.isfinite(h.amount)
     opp_amounts = h.amount[opp_seen] if h.has_amounts else np.zeros(0)
+    opp_without_amount = 1.0 - len(opp_amounts) / int(in_window.sum()) if len(opp_amounts) else 0.0
 
     return Forecaster(
         currency=h.currency,
@@ -508,6 +518,7 @@ def _fit(h: _History, T: int, *, seed: int, n_sims: int) -> Forecaster:
         funnel_opps=funnel_opps,
         won_amounts=won_amounts,
         opp_amounts=opp_amounts,
+        opp_without_amount=opp_without_amount,
         seed=seed,
         n_sims=int(n_sims),
         fit_notes=tuple(notes),
