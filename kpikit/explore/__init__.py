@@ -19,8 +19,8 @@ displayable widget (an ``ipywidgets.AppLayout``) that also exposes
                        relevance (conversion-lift) path
 ``vanity_cost``        cost per vanity unit next to cost per real outcome
 ``plan_quarter``       plan next quarter: weekly spend sliders per platform;
-                       forecast opportunities, won deals and revenue by week
-                       with 80 % / 95 % bands beside the current plan
+                       forecast opportunities, pipeline, won deals and revenue
+                       by week with 80 % / 95 % bands beside the current plan
 =====================  ======================================================
 
 Three layers, kept apart: :mod:`~kpikit.explore.precompute` (the model reduced
