@@ -39,9 +39,17 @@ from typing import Any
 import pandas as pd
 
 from kpikit.errors import KpikitError
-from kpikit.model import TABLES, ClientModel
+from kpikit.model import TABLES, ClientModel, ParquetTable
 
-__all__ = ["CACHE_VERSION", "ParquetStore", "cache_key", "check_memory_limit", "read_cached", "write_cached"]
+__all__ = [
+    "CACHE_VERSION",
+    "ParquetStore",
+    "cache_key",
+    "check_memory_limit",
+    "open_entry",
+    "read_cached",
+    "write_cached",
+]
 
 #: Bump when the layout of an entry changes.
 CACHE_VERSION = "1"
@@ -88,11 +96,12 @@ class ParquetStore:
 
     path: Path
     memory_limit: str
-    touchpoints: pd.DataFrame
+    touchpoints: Any  # pd.DataFrame, or the entry's ParquetTable (rows not in memory)
 
     def serves(self, model) -> bool:
-        """Whether this entry holds ``model``'s touchpoints."""
-        return model.touchpoints is self.touchpoints and (self.path / "touchpoints.parquet").is_file()
+        """Whether this entry holds ``model``'s touchpoints (compared as held: a table left on disk is not read)."""
+        held = model.raw("touchpoints") if isinstance(model, ClientModel) else model.touchpoints
+        return held is self.touchpoints and (self.path / "touchpoints.parquet").is_file()
 
 
 def _file_digest(path: Path, h) -> None:
@@ -183,20 +192,52 @@ class _ReportUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"a cached load report may not name {module}.{name}")
 
 
-def read_cached(config, cache_dir: str | os.PathLike, key: str | None = None) -> ClientModel | None:
-    """The cached model of ``config`` in ``cache_dir``, or None (no entry, or one that does not read)."""
+def read_cached(
+    config, cache_dir: str | os.PathLike, key: str | None = None, *, memory_limit: str | None = None
+) -> ClientModel | None:
+    """The cached model of ``config`` in ``cache_dir``, or None (no entry, or one that does not read).
+
+    With ``memory_limit``: the model of :func:`open_entry` (touchpoints left in Parquet).
+    """
     entry = Path(cache_dir) / (key or cache_key(config))
     if not (entry / _REPORT).is_file():
         return None
     try:
-        tables = {name: pd.read_parquet(entry / f"{name}.parquet") for name in TABLES}
         # Our own object, written by write_cached; read back by an allow-list unpickler so a file
         # planted in the cache can name no callable outside kpikit's own classes.
         with open(entry / _REPORT, "rb") as fh:
             report = _ReportUnpickler(fh).load()
+        if memory_limit is not None:
+            return open_entry(entry, config, memory_limit, load_report=report)
+        tables = {name: pd.read_parquet(entry / f"{name}.parquet") for name in TABLES}
     except Exception:  # a damaged entry is a miss: read the exports instead
         return None
     return ClientModel(**tables, config=config, load_report=report)
+
+
+def open_entry(entry: str | os.PathLike, config, memory_limit: str, *, load_report=None) -> ClientModel:
+    """The model of a folder of ``<table>.parquet`` files, analysed out of core within ``memory_limit``.
+
+    Spend, contacts, deals and target accounts are read into memory; the touchpoints stay in
+    their Parquet file (a :class:`~kpikit.model.ParquetTable`): attribution reads them with DuckDB
+    (:mod:`kpikit.analysis._duckpaths`), and a view that needs the rows reads them on first use.
+    This is how :func:`~kpikit.ingest.client.load_client` opens a cache entry with a memory limit,
+    and how a client written straight to Parquet (``kpikit.samples.write_synthetic_parquet``) is
+    opened.
+    """
+    entry = Path(entry)
+    limit = check_memory_limit(memory_limit)
+    tables: dict[str, Any] = {
+        name: pd.read_parquet(entry / f"{name}.parquet") for name in TABLES if name != "touchpoints"
+    }
+    touchpoints = ParquetTable(entry / "touchpoints.parquet")
+    return ClientModel(
+        **tables,
+        touchpoints=touchpoints,
+        config=config,
+        load_report=load_report,
+        store=ParquetStore(entry, limit, touchpoints),
+    )
 
 
 def write_cached(model: ClientModel, cache_dir: str | os.PathLike, key: str | None = None) -> Path | None:

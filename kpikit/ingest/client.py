@@ -96,15 +96,15 @@ def load_client(
         )
     if cache_dir is None:
         return _load(config)
-    from kpikit.ingest.cache import ParquetStore, cache_key, check_memory_limit, read_cached, write_cached
+    from kpikit.ingest.cache import cache_key, check_memory_limit, open_entry, read_cached, write_cached
 
     limit = None if memory_limit is None else check_memory_limit(memory_limit)
     key = cache_key(config)
-    model = read_cached(config, cache_dir, key)
-    entry = Path(cache_dir) / key
-    if model is None:
-        model = _load(config)
-        entry = write_cached(model, cache_dir, key)
+    model = read_cached(config, cache_dir, key, memory_limit=limit)
+    if model is not None:
+        return model
+    model = _load(config)
+    entry = write_cached(model, cache_dir, key)
     if limit is None:
         return model
     if entry is None:
@@ -113,7 +113,8 @@ def load_client(
             file=str(cache_dir),
             fix="pass a writable cache_dir, or leave memory_limit unset to analyse in memory",
         )
-    return model.replace(store=ParquetStore(entry, limit, model.touchpoints))
+    # The same model a cache hit gives: touchpoints left in the entry's Parquet, not in memory.
+    return open_entry(entry, config, limit, load_report=model.load_report)
 
 
 def _load(config: ClientConfig) -> ClientModel:
