@@ -68,21 +68,26 @@ def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
     import duckdb
 
     first = lookup.first
-    keys = lookup._keys.array
     # The in-memory lookup compares hex keys as integers (case-insensitively): so does the join.
     fold = "lower" if lookup._ints is not None else ""
-    known = pa.table(
+    keys = pa.array(lookup._keys.array, from_pandas=True)  # Arrow text: the same buffers
+    if len(first) != n_c:  # duplicated or missing keys: only first rows are contacts
+        keys = keys.take(pa.array(first)) if len(first) else pa.array([], pa.string())
+    # Every contact's key and path (its row: zero-copy views for a client without duplicates); the
+    # cut only for converting contacts, the few a touch can come after.
+    known = pa.table({"key": keys, "path": pa.array(first, pa.int64())})
+    conv_rows = first[converts_c[first]]
+    cuts = pa.table(
         {
-            "key": pa.array(keys, from_pandas=True).take(pa.array(first)) if len(first) else pa.array([], pa.string()),
-            "path": pa.array(first, pa.int64()),
-            "exact": pa.array(contacts_cut.exact[first], pa.int64()),
-            "day": pa.array(contacts_cut.day[first], pa.int64()),
-            "conv": pa.array(converts_c[first], pa.bool_()),
+            "path": pa.array(conv_rows, pa.int64()),
+            "exact": pa.array(contacts_cut.exact[conv_rows], pa.int64()),
+            "day": pa.array(contacts_cut.day[conv_rows], pa.int64()),
         }
     )
     con = connect(store)
     try:
         con.register("known", known)
+        con.register("cuts", cuts)
         tp = str(store.path / "touchpoints.parquet").replace("'", "''")
         con.execute(f"""
             CREATE TEMP VIEW t AS
@@ -98,10 +103,11 @@ def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
         con.execute(f"""
             CREATE TEMP TABLE j AS
             SELECT t.rn, CASE WHEN known.path IS NULL THEN t.k END AS uk, t.ts, chans.code AS ch,
-                   known.path, coalesce(known.conv, false) AS conv,
+                   known.path, cuts.path IS NOT NULL AS conv,
                    t.ts IS NOT NULL AND t.ts >= coalesce(
-                       CASE WHEN t.ts % {_DAY_US} <> 0 THEN known.exact ELSE known.day END, {_BIG}) AS after
+                       CASE WHEN t.ts % {_DAY_US} <> 0 THEN cuts.exact ELSE cuts.day END, {_BIG}) AS after
             FROM t JOIN chans USING (ch) LEFT JOIN known ON {fold}(known.key) = t.jk
+                 LEFT JOIN cuts ON cuts.path = known.path
             WHERE t.k IS NOT NULL
         """)
         orphan, after, used, n_unknown = con.execute("""

@@ -215,6 +215,74 @@ def read_cached(
     return ClientModel(**tables, config=config, load_report=report)
 
 
+def read_mapped(parquet: Path) -> pd.DataFrame:
+    """``pd.read_parquet(parquet)``, with its text columns in a memory-mapped Arrow file beside it.
+
+    The first call writes ``<table>.arrow`` (uncompressed Arrow IPC, a record batch per Parquet
+    row group, so converting never holds the table); then the frame is made from the mapped
+    file: Arrow text columns (the bulk of a contacts table) stay views of the file's pages,
+    which the kernel can drop and read again under memory pressure, instead of anonymous memory
+    it can only OOM-kill for. Numbers and dates are converted to numpy (copied) as
+    ``read_parquet`` does. Same frame as ``pd.read_parquet``: dtypes, values, index, ``attrs``.
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pandas.io._util import arrow_table_to_pandas
+
+    arrow = parquet.with_suffix(".arrow")
+    if not arrow.is_file() or arrow.stat().st_mtime_ns < parquet.stat().st_mtime_ns:
+        tmp = arrow.with_name(f".{arrow.name}-{uuid.uuid4().hex}")
+        source = pq.ParquetFile(parquet)
+        try:
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, source.schema_arrow) as writer:
+                for i in range(source.num_row_groups):
+                    writer.write_table(source.read_row_group(i, use_pandas_metadata=True))
+            os.replace(tmp, arrow)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    table = pa.ipc.open_file(pa.memory_map(str(arrow), "r")).read_all()
+    frame = arrow_table_to_pandas(table)
+    meta = table.schema.metadata or {}
+    if b"PANDAS_ATTRS" in meta:
+        frame.attrs = json.loads(meta[b"PANDAS_ATTRS"])
+    return frame
+
+
+def _lean(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each all-missing text column over one shared buffer of zeros (same dtype, same values).
+
+    An Arrow text column of ``n`` missing values still holds ``8 * (n + 1)`` bytes of offsets: for a
+    large client's empty optional columns (``source_file``, ``company``, ``medium``...) that is
+    hundreds of MB. Arrow arrays are immutable, so sharing the buffer is safe: a write makes a new
+    array. Numeric columns are left alone (numpy arrays are written in place).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(frame)
+    if not n:
+        return frame
+    zeros = None
+    out = {}
+    for col in frame.columns:
+        s = frame[col]
+        arrow = getattr(s.array, "_pa_array", None)
+        if arrow is not None and arrow.type == pa.large_string() and arrow.null_count == n:
+            if zeros is None:  # zeroed offsets and validity (all missing); calloc'd, read-only
+                zeros = pa.py_buffer(np.zeros(8 * (n + 1), dtype=np.uint8))
+            empty = pa.Array.from_buffers(pa.large_string(), n, [zeros, zeros, pa.py_buffer(b"")], null_count=n)
+            s = pd.Series(empty, dtype=s.dtype, index=s.index, name=col)
+        out[col] = s
+    if zeros is None:
+        return frame
+    lean = pd.DataFrame(out, copy=False)
+    lean.attrs = frame.attrs
+    return lean
+
+
 def open_entry(entry: str | os.PathLike, config, memory_limit: str, *, load_report=None) -> ClientModel:
     """The model of a folder of ``<table>.parquet`` files, analysed out of core within ``memory_limit``.
 
@@ -225,11 +293,15 @@ def open_entry(entry: str | os.PathLike, config, memory_limit: str, *, load_repo
     and how a client written straight to Parquet (``kpikit.samples.write_synthetic_parquet``) is
     opened.
     """
+    import pyarrow as pa
+
     entry = Path(entry)
     limit = check_memory_limit(memory_limit)
-    tables: dict[str, Any] = {
-        name: pd.read_parquet(entry / f"{name}.parquet") for name in TABLES if name != "touchpoints"
-    }
+    tables: dict[str, Any] = {}
+    for name in TABLES:
+        if name != "touchpoints":
+            tables[name] = _lean(read_mapped(entry / f"{name}.parquet"))
+            pa.default_memory_pool().release_unused()  # the decoding buffers, back to the system
     touchpoints = ParquetTable(entry / "touchpoints.parquet")
     return ClientModel(
         **tables,
