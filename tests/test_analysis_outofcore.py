@@ -49,6 +49,7 @@ def test_sample_metrics_json_is_byte_identical_out_of_core(client, tmp_path, spy
         model = load_client(config, cache_dir=tmp_path, memory_limit="1GB")
         assert isinstance(model.raw("touchpoints"), ParquetTable)  # not read by the loader
         assert _json(model) == in_memory
+        assert not model.raw("touchpoints").loaded  # nor by metrics: DuckDB read them
     assert spy == ["1GB", "1GB"]  # DuckDB built the paths both times
 
 
@@ -144,3 +145,15 @@ def test_a_client_opened_from_parquet_with_a_tiny_limit_gets_a_memory_limit_erro
         attribution(model)
     assert "'100KB'" in str(err.value) and "raise memory_limit" in str(err.value)
     assert not model.raw("touchpoints").loaded
+
+
+def test_key_account_visits_are_counted_by_duckdb_as_in_memory(tmp_path):
+    from kpikit.analysis import key_accounts
+
+    model = _awkward_model()
+    model.touchpoints.to_parquet(tmp_path / "touchpoints.parquet")
+    ooc = model.replace(store=ParquetStore(tmp_path, "256MB", model.touchpoints))
+    want, got = key_accounts(model).to_frame(), key_accounts(ooc).to_frame()
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert want.loc[want["group"] != "everyone else", "visits"].iloc[0] > 0  # some visits are key accounts'
+    assert want["visits"].sum() == len(model.touchpoints)

@@ -155,3 +155,37 @@ def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
         "after": int(after),
         "used": int(used),
     }
+
+
+def key_visits(store, lookup, is_key_c) -> int:
+    """Touchpoints whose contact (the key's first row) is a key account, counted by DuckDB.
+
+    What :func:`~kpikit.analysis.key_accounts.key_accounts` counts as key-account visits, without
+    reading the touchpoints into memory: keys compared as :func:`paths_from_parquet` compares them.
+    """
+    import duckdb
+
+    first = lookup.first
+    rows = first[is_key_c[first]]
+    fold = "lower" if lookup._ints is not None else ""
+    keys = pa.array(lookup._keys.array, from_pandas=True)
+    wanted = pa.table({"key": keys.take(pa.array(rows)) if len(rows) else pa.array([], pa.large_string())})
+    con = connect(store)
+    try:
+        con.register("wanted", wanted)
+        tp = str(store.path / "touchpoints.parquet").replace("'", "''")
+        (n,) = con.execute(f"""
+            SELECT count(*) FROM read_parquet('{tp}') t
+            JOIN (SELECT DISTINCT {fold}(key) AS jk FROM wanted) w ON w.jk = {fold}(t.contact_key)
+        """).fetchone()
+    except duckdb.OutOfMemoryException as exc:
+        raise MemoryLimitError(
+            "counting key-account visits needs more memory than the memory limit allows, even spilling to disk",
+            found=repr(store.memory_limit),
+            expected="a limit that holds DuckDB's working set for this client's touchpoints",
+            fix="raise memory_limit (e.g. --memory-limit 8GB), free disk space in the cache folder, "
+            f"or analyse on a larger machine ({str(exc).splitlines()[0]})",
+        ) from None
+    finally:
+        con.close()
+    return int(n)
