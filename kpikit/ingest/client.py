@@ -72,9 +72,12 @@ def load_client(
         output folder's ``cache/``): unchanged exports are read back from Parquet instead of
         parsed again, and a fresh load is written there. None: no cache.
     memory_limit
-        With ``cache_dir``: analyse the heaviest step (attribution paths over every touchpoint)
-        with DuckDB over the cached Parquet within this much memory (``"6GB"``), spilling to
-        disk; results are identical to the in-memory engine. None: analyse in memory.
+        With ``cache_dir``: the out-of-core engine (:func:`kpikit.ingest.cache.open_entry`). The
+        touchpoints stay in the cache's Parquet (``model.touchpoints`` reads them only if a view
+        asks for the rows); attribution paths and key-account visits are computed by DuckDB over
+        that file within this much memory (``"6GB"``), spilling to disk; the other tables are read
+        through memory-mapped Arrow copies. Results are identical to the in-memory engine. None:
+        analyse in memory.
 
     Money is converted into ``config.currency`` with ``config.fx_rates``;
     ``model.load_report`` keeps the spend per original currency per file.
