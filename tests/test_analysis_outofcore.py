@@ -157,3 +157,17 @@ def test_key_account_visits_are_counted_by_duckdb_as_in_memory(tmp_path):
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert want.loc[want["group"] != "everyone else", "visits"].iloc[0] > 0  # some visits are key accounts'
     assert want["visits"].sum() == len(model.touchpoints)
+
+
+def test_a_limit_above_what_the_machine_can_give_is_refused_with_what_fits(tmp_path, monkeypatch):
+    import kpikit.ingest.cache as cache
+
+    model = synthetic_model(300, 900, seed=3)
+    model.touchpoints.to_parquet(tmp_path / "touchpoints.parquet")
+    monkeypatch.setattr(cache, "available_memory", lambda: 5_000_000_000)
+    with pytest.raises(MemoryLimitError) as err:
+        attribution(model.replace(store=ParquetStore(tmp_path, "8GB", model.touchpoints)))
+    said = str(err.value)
+    assert "'8GB'" in said and "5.00 GB still available" in said and "--memory-limit 4.0GB" in said
+    got = attribution(model.replace(store=ParquetStore(tmp_path, "4GB", model.touchpoints)))  # fits: runs
+    pd.testing.assert_frame_equal(got.credits, attribution(model).credits, check_exact=True)

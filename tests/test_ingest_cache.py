@@ -197,3 +197,16 @@ def test_load_client_with_a_memory_limit_leaves_touchpoints_on_disk_hit_or_miss(
         assert model.count("touchpoints") == len(in_memory.touchpoints)
         for name, frame in in_memory.tables().items():
             pd.testing.assert_frame_equal(getattr(model, name), frame, check_exact=True)
+
+
+def test_memory_bytes_reads_units_as_duckdb_and_available_memory_is_at_most_the_machine():
+    from kpikit.errors import KpikitError
+    from kpikit.ingest.cache import available_memory, memory_bytes
+
+    assert memory_bytes("512MB") == 512_000_000 and memory_bytes("2GiB") == 2 * 2**30
+    with pytest.raises(KpikitError, match="needs a unit"):
+        memory_bytes("2")
+    room = available_memory()
+    if Path("/proc/meminfo").is_file():
+        total = next(int(x.split()[1]) * 1024 for x in open("/proc/meminfo") if x.startswith("MemTotal:"))
+        assert room is not None and 0 < room <= total

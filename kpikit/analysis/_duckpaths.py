@@ -38,6 +38,20 @@ def connect(store):
             "the out-of-core engine needs the duckdb optional dependency",
             fix="run `pip install kpikit[outofcore]`, or leave memory_limit unset to analyse in memory",
         ) from None
+    from kpikit.ingest.cache import available_memory, memory_bytes
+
+    room = available_memory()
+    if room is not None and memory_bytes(store.memory_limit) > room:
+        # DuckDB would count on memory the machine (or its cgroup) cannot give: the kernel kills
+        # the process instead of DuckDB spilling. Say so now, with what would fit.
+        fits = f"{room / 1e9 * 0.8:.1f}GB" if room >= 125_000_000 else None
+        raise MemoryLimitError(
+            "the memory limit is more than this machine can give the out-of-core engine now",
+            found=repr(store.memory_limit),
+            expected=f"at most the {room / 1e9:.2f} GB still available (free memory, within any cgroup limit)",
+            fix=(f"lower it (e.g. --memory-limit {fits}), " if fits else "")
+            + "close other programs, or analyse on a larger machine",
+        )
     spill = store.path / "duckdb_tmp"
     con = duckdb.connect(config={"memory_limit": store.memory_limit, "temp_directory": str(spill)})
     con.execute("SET preserve_insertion_order = false")  # every ordered result says ORDER BY

@@ -44,8 +44,10 @@ from kpikit.model import TABLES, ClientModel, ParquetTable
 __all__ = [
     "CACHE_VERSION",
     "ParquetStore",
+    "available_memory",
     "cache_key",
     "check_memory_limit",
+    "memory_bytes",
     "open_entry",
     "read_cached",
     "write_cached",
@@ -83,6 +85,62 @@ def check_memory_limit(limit: str) -> str:
             fix="e.g. --memory-limit 6GB",
         )
     return limit.strip()
+
+
+_UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_bytes(limit: str) -> int:
+    """Bytes of a memory limit as DuckDB reads it (GB = 10^9, GiB = 2^30).
+
+    >>> memory_bytes("6GB"), memory_bytes("1.5 GiB")
+    (6000000000, 1610612736)
+    """
+    m = _MEMORY.match(check_memory_limit(limit))
+    return int(float(limit[: m.start(2)].strip()) * _UNITS[m.group(2).lower()])
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still get: ``MemAvailable``, capped by its memory cgroup's room (v1 or v2).
+
+    A cgroup's usage counts page cache, which the kernel reclaims before it kills: that is room too.
+    None when neither can be read (not Linux).
+    """
+    found = []
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/cgroup") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        hid, controllers, rel = (line.split(":", 2) + ["", ""])[:3]
+        if "memory" in controllers.split(","):  # v1
+            base, files = (
+                Path("/sys/fs/cgroup/memory") / rel.lstrip("/"),
+                ("memory.limit_in_bytes", "memory.usage_in_bytes"),
+            )
+            cache_key_ = "total_cache"
+        elif hid == "0" and controllers == "":  # v2
+            base, files = Path("/sys/fs/cgroup") / rel.lstrip("/"), ("memory.max", "memory.current")
+            cache_key_ = "file"
+        else:
+            continue
+        try:
+            limit_s, usage_s = ((base / f).read_text().strip() for f in files)
+            if limit_s == "max" or int(limit_s) >= 1 << 60:
+                continue
+            stat = dict(x.split() for x in (base / "memory.stat").read_text().splitlines() if len(x.split()) == 2)
+            found.append(int(limit_s) - int(usage_s) + int(stat.get(cache_key_, 0)))
+        except (OSError, ValueError):
+            continue
+    return max(0, min(found)) if found else None
 
 
 @dataclass(frozen=True)
