@@ -11,11 +11,16 @@ Run: ``.venv/bin/python benchmarks/bench_scale.py [--contacts 10000000] [--touch
    ``memory_limit`` = ``--memory-limit``: the model is opened with
    :func:`kpikit.ingest.cache.open_entry` (spend, contacts, deals in pandas; touchpoints left in
    Parquet) and runs bench_analysis's ``run_kpikit``: funnel by campaign, cost per outcome, and
-   attribution under all 8 models (Markov included). Printed: wall and CPU time per step, the
+   attribution under all 8 models (Markov included); with ``--cube`` also the workshop's
+   precomputed cube (``explore.precompute``). Printed: wall and CPU time per step, the
    process's VmRSS/VmHWM after each step, and the cgroup's ``memory.max_usage_in_bytes`` (which
    also counts page cache of the Parquet files read, reclaimable) and ``failcnt``. Where the
    cgroup cannot be made (not root, cgroup v2), the child runs unconfined and only its VmHWM is
    compared with the limit; the output says which.
+   The tables are read through memory-mapped Arrow copies (``kpikit.ingest.cache.read_mapped``),
+   written inside the cgroup on a cold run (the default: ``--warm`` reuses them); the client's
+   files are first dropped from the page cache (``posix_fadvise``), so every page the child reads
+   is charged to its own cgroup.
 3. **DuckDB SQL reference** (bench_analysis's SQL, over the same Parquet files, outside the
    cgroup, within ``--reference-limit``): stage counts per campaign must be equal exactly, credits
    under every model within bench_analysis's tolerance (rtol 1e-6).
@@ -123,6 +128,11 @@ def child(folder: Path, seed: int, memory_limit: str, out: Path) -> None:
     step("cost per outcome by campaign")
     a = attribution(model, models=[*ba.RULE_MODELS, "markov"])
     step("attribution, 8 models (paths by DuckDB)")
+    if os.environ.get("KPIKIT_BENCH_CUBE"):
+        from kpikit.explore.precompute import _build
+
+        _build(model)
+        step("workshop cube (explore.precompute), touchpoints still on disk")
     elapsed = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     result = {
@@ -267,6 +277,7 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="2GB", help="kpikit's (DuckDB's) memory_limit inside it")
     ap.add_argument("--reference-limit", default="8GB", help="DuckDB memory_limit of the SQL reference")
     ap.add_argument("--no-reference", action="store_true", help="skip the SQL cross-check")
+    ap.add_argument("--cube", action="store_true", help="also build the workshop's precomputed cube in the child")
     ap.add_argument("--warm", action="store_true", help="reuse the memory-mapped .arrow copies of a previous run")
     ap.add_argument("--child", nargs=4, metavar=("DIR", "SEED", "LIMIT", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -292,6 +303,8 @@ def main() -> None:
         ),
         flush=True,
     )
+    if args.cube:
+        os.environ["KPIKIT_BENCH_CUBE"] = "1"
     got = run_confined(folder, args.seed, args.cgroup_limit, args.memory_limit, args.warm)
     st, cf = got["stats"], got["confinement"]
     print(f"{st['model']}; touchpoints read into pandas: {st['touchpoints_loaded']}")
