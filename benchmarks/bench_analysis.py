@@ -80,14 +80,19 @@ def run_kpikit_out_of_core(model):
 def run_duckdb(model):
     import duckdb
 
-    from kpikit.analysis.attribution import _absorb
-
     con = duckdb.connect()
     con.register("spend", model.spend)
     con.register("contacts", model.contacts)
     con.register("deals", model.deals)
     con.register("tp", model.touchpoints.assign(i=np.arange(len(model.touchpoints))))
-    cmap = model.config.campaign_map or {}
+    return duckdb_results(con, model.config.campaign_map)
+
+
+def duckdb_results(con, campaign_map=None):
+    """The SQL reference over tables ``spend``, ``contacts``, ``deals`` and ``tp`` (with row number ``i``)."""
+    from kpikit.analysis.attribution import _absorb
+
+    cmap = campaign_map or {}
     con.register("cmap_raw", pd.DataFrame({"src": list(cmap), "dst": list(cmap.values())}, dtype="str"))
     con.execute(f"""
         CREATE MACRO norm(x) AS nullif(trim(regexp_replace(regexp_replace(lower(trim(x)), '{PREFIX}', ''),

@@ -41,7 +41,9 @@ spend: one platform's delivery for one day, campaign and ad group
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -56,8 +58,10 @@ __all__ = [
     "STAGES",
     "DIMENSION_PREFIX",
     "ClientModel",
+    "ParquetTable",
     "empty_table",
     "conform",
+    "n_rows",
 ]
 
 # Funnel stages a contact or deal can reach, in order. The dates live in the
@@ -268,6 +272,41 @@ def conform(name: str, frame: pd.DataFrame, *, file: str | None = None) -> pd.Da
     return pd.DataFrame(out, copy=False)  # no consolidation copy: each column keeps its own block
 
 
+class ParquetTable:
+    """A table left in its Parquet file: its length from the file's footer, its rows read on first use.
+
+    A :class:`ClientModel` may hold one in place of a frame (the out-of-core engine's touchpoints,
+    :mod:`kpikit.ingest.cache`): ``model.touchpoints`` then reads the file once and returns the
+    frame (what ``pd.read_parquet`` gives), so every view works unchanged; the analyses the
+    out-of-core engine serves (funnel, costs, attribution, the workshop cube) never ask for it and
+    count rows with :meth:`ClientModel.count`.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        import pyarrow.parquet as pq  # deferred: only a model read from Parquet needs it
+
+        self.path = Path(path)
+        self.num_rows = pq.ParquetFile(self.path).metadata.num_rows
+        self._frame: pd.DataFrame | None = None
+
+    def __len__(self) -> int:
+        return self.num_rows
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the rows were read into memory (by a view that needs them)."""
+        return self._frame is not None
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a frame, read once (later calls return the same frame)."""
+        if self._frame is None:
+            self._frame = pd.read_parquet(self.path)
+        return self._frame
+
+    def __repr__(self) -> str:
+        return f"ParquetTable({str(self.path)!r}, {self.num_rows:,} rows{', loaded' if self.loaded else ''})"
+
+
 @dataclass(frozen=True)
 class ClientModel:
     """Everything kpikit knows about one client, normalised.
@@ -288,13 +327,35 @@ class ClientModel:
     # the out-of-core engine (kpikit.ingest.cache.ParquetStore); None: in-memory analysis only.
     store: Any = None
 
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if type(value) is ParquetTable:  # a table left on disk: read when a view asks for it
+            return value.frame()
+        return value
+
+    def raw(self, name: str) -> Any:
+        """The table ``name`` as held: a frame, or a :class:`ParquetTable` not yet read."""
+        return object.__getattribute__(self, name)
+
+    def count(self, name: str) -> int:
+        """Rows of table ``name``, without reading a table left in Parquet."""
+        return len(self.raw(name))
+
     def replace(self, **changes: Any) -> ClientModel:
-        return replace(self, **changes)
+        # Not dataclasses.replace: that reads every field, which would load a ParquetTable.
+        kwargs = {f.name: self.raw(f.name) for f in fields(self)}
+        kwargs.update(changes)
+        return type(self)(**kwargs)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in TABLES}
 
     def __repr__(self) -> str:
-        sizes = ", ".join(f"{k}={len(v):,}" for k, v in self.tables().items())
+        sizes = ", ".join(f"{k}={self.count(k):,}" for k in TABLES)
         client = getattr(self.config, "client", None)
         return f"ClientModel({client!r}, {sizes})" if client else f"ClientModel({sizes})"
+
+
+def n_rows(model: Any, name: str) -> int:
+    """Rows of ``model``'s table ``name``, without reading one left in Parquet (any model-like object)."""
+    return model.count(name) if isinstance(model, ClientModel) else len(getattr(model, name))

@@ -72,3 +72,40 @@ def test_client_model_defaults_and_repr():
     assert "spend=0" in repr(m)
     m2 = m.replace(spend=empty_table("spend"))
     assert m2 is not m
+
+
+# -- tables left in Parquet -----------------------------------------------------------------
+
+
+def _touchpoints_file(tmp_path):
+    from kpikit.samples import synthetic_model
+
+    model = synthetic_model(200, 600, seed=2)
+    path = tmp_path / "touchpoints.parquet"
+    model.touchpoints.to_parquet(path)
+    return model, path
+
+
+def test_a_parquet_table_counts_rows_from_the_footer_and_reads_once_on_use(tmp_path):
+    from kpikit.model import ParquetTable, n_rows
+
+    model, path = _touchpoints_file(tmp_path)
+    table = ParquetTable(path)
+    lazy = model.replace(touchpoints=table)
+    assert len(table) == 600 and lazy.count("touchpoints") == 600 and n_rows(lazy, "touchpoints") == 600
+    assert "touchpoints=600" in repr(lazy)
+    again = lazy.replace(spend=lazy.spend.iloc[:10])  # replace keeps the table as held
+    assert again.raw("touchpoints") is table and not table.loaded
+    frame = again.touchpoints  # a view that needs the rows gets the frame
+    assert table.loaded and isinstance(frame, pd.DataFrame) and lazy.touchpoints is frame
+    pd.testing.assert_frame_equal(frame, model.touchpoints, check_exact=True)
+    assert lazy.tables()["touchpoints"] is frame
+
+
+def test_n_rows_takes_any_model_like_object():
+    from types import SimpleNamespace
+
+    from kpikit.model import n_rows
+
+    assert n_rows(SimpleNamespace(touchpoints=pd.DataFrame({"a": [1, 2, 3]})), "touchpoints") == 3
+    assert n_rows(ClientModel(), "touchpoints") == 0

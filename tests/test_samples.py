@@ -386,3 +386,41 @@ def test_synthetic_model_is_deterministic_proportional_and_conforms():
     assert small.spend["cost"].sum() != synthetic_model(3_000, 9_000, seed=5).spend["cost"].sum()
     ladder = small.spend[small.spend["ad_group"].isin(LADDER)]
     assert ladder["clicks"].sum() / ladder["impressions"].sum() > 0.01
+
+
+def test_write_synthetic_parquet_streams_touchpoints_in_deterministic_blocks(tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    import kpikit.samples._synthetic as synth
+    from kpikit.ingest.cache import open_entry
+    from kpikit.samples import synthetic_config, write_synthetic_parquet
+
+    monkeypatch.setattr(synth, "TOUCH_BLOCK", 1_000)  # several blocks (row groups) on a small client
+    write_synthetic_parquet(tmp_path / "a", 2_000, 4_500, seed=6)
+    write_synthetic_parquet(tmp_path / "b", 2_000, 4_500, seed=6)
+    write_synthetic_parquet(tmp_path / "c", 2_000, 4_500, seed=7)
+    a, b, c = (open_entry(tmp_path / x, synthetic_config(s), "256MB") for x, s in (("a", 6), ("b", 6), ("c", 7)))
+    assert pq.ParquetFile(tmp_path / "a" / "touchpoints.parquet").num_row_groups == 5
+    ref = synthetic_model(2_000, 0, seed=6)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+        if name != "touchpoints":
+            pd.testing.assert_frame_equal(getattr(a, name), getattr(ref, name), check_exact=True)
+    tp = a.touchpoints
+    assert len(tp) == 4_500 and not tp.equals(c.touchpoints)
+    pd.testing.assert_frame_equal(tp, conform("touchpoints", tp), check_exact=True)
+    assert tp["contact_key"].isin(a.contacts["contact_key"]).all()
+    assert tp["timestamp"].notna().all() and set(tp["channel"]) == {
+        "paid_search", "paid_social", "email", "organic_search", "direct"
+    }  # fmt: skip
+    # Blocks are their own streams: not the first block repeated.
+    assert (
+        not tp["contact_key"]
+        .iloc[:1_000]
+        .reset_index(drop=True)
+        .equals(tp["contact_key"].iloc[1_000:2_000].reset_index(drop=True))
+    )
+    # Campaigns only on paid channels, and only spend campaigns.
+    paid = tp["channel"].isin(["paid_search", "paid_social"])
+    assert tp.loc[~paid, "campaign"].isna().all()
+    assert set(tp.loc[paid, "campaign"].dropna()) <= set(a.spend["campaign"])

@@ -38,6 +38,20 @@ def connect(store):
             "the out-of-core engine needs the duckdb optional dependency",
             fix="run `pip install kpikit[outofcore]`, or leave memory_limit unset to analyse in memory",
         ) from None
+    from kpikit.ingest.cache import available_memory, memory_bytes
+
+    room = available_memory()
+    if room is not None and memory_bytes(store.memory_limit) > room:
+        # DuckDB would count on memory the machine (or its cgroup) cannot give: the kernel kills
+        # the process instead of DuckDB spilling. Say so now, with what would fit.
+        fits = f"{room / 1e9 * 0.8:.1f}GB" if room >= 125_000_000 else None
+        raise MemoryLimitError(
+            "the memory limit is more than this machine can give the out-of-core engine now",
+            found=repr(store.memory_limit),
+            expected=f"at most the {room / 1e9:.2f} GB still available (free memory, within any cgroup limit)",
+            fix=(f"lower it (e.g. --memory-limit {fits}), " if fits else "")
+            + "close other programs, or analyse on a larger machine",
+        )
     spill = store.path / "duckdb_tmp"
     con = duckdb.connect(config={"memory_limit": store.memory_limit, "temp_directory": str(spill)})
     con.execute("SET preserve_insertion_order = false")  # every ordered result says ORDER BY
@@ -68,21 +82,26 @@ def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
     import duckdb
 
     first = lookup.first
-    keys = lookup._keys.array
     # The in-memory lookup compares hex keys as integers (case-insensitively): so does the join.
     fold = "lower" if lookup._ints is not None else ""
-    known = pa.table(
+    keys = pa.array(lookup._keys.array, from_pandas=True)  # Arrow text: the same buffers
+    if len(first) != n_c:  # duplicated or missing keys: only first rows are contacts
+        keys = keys.take(pa.array(first)) if len(first) else pa.array([], pa.string())
+    # Every contact's key and path (its row: zero-copy views for a client without duplicates); the
+    # cut only for converting contacts, the few a touch can come after.
+    known = pa.table({"key": keys, "path": pa.array(first, pa.int64())})
+    conv_rows = first[converts_c[first]]
+    cuts = pa.table(
         {
-            "key": pa.array(keys, from_pandas=True).take(pa.array(first)) if len(first) else pa.array([], pa.string()),
-            "path": pa.array(first, pa.int64()),
-            "exact": pa.array(contacts_cut.exact[first], pa.int64()),
-            "day": pa.array(contacts_cut.day[first], pa.int64()),
-            "conv": pa.array(converts_c[first], pa.bool_()),
+            "path": pa.array(conv_rows, pa.int64()),
+            "exact": pa.array(contacts_cut.exact[conv_rows], pa.int64()),
+            "day": pa.array(contacts_cut.day[conv_rows], pa.int64()),
         }
     )
     con = connect(store)
     try:
         con.register("known", known)
+        con.register("cuts", cuts)
         tp = str(store.path / "touchpoints.parquet").replace("'", "''")
         con.execute(f"""
             CREATE TEMP VIEW t AS
@@ -98,10 +117,11 @@ def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
         con.execute(f"""
             CREATE TEMP TABLE j AS
             SELECT t.rn, CASE WHEN known.path IS NULL THEN t.k END AS uk, t.ts, chans.code AS ch,
-                   known.path, coalesce(known.conv, false) AS conv,
+                   known.path, cuts.path IS NOT NULL AS conv,
                    t.ts IS NOT NULL AND t.ts >= coalesce(
-                       CASE WHEN t.ts % {_DAY_US} <> 0 THEN known.exact ELSE known.day END, {_BIG}) AS after
+                       CASE WHEN t.ts % {_DAY_US} <> 0 THEN cuts.exact ELSE cuts.day END, {_BIG}) AS after
             FROM t JOIN chans USING (ch) LEFT JOIN known ON {fold}(known.key) = t.jk
+                 LEFT JOIN cuts ON cuts.path = known.path
             WHERE t.k IS NOT NULL
         """)
         orphan, after, used, n_unknown = con.execute("""
@@ -149,3 +169,37 @@ def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
         "after": int(after),
         "used": int(used),
     }
+
+
+def key_visits(store, lookup, is_key_c) -> int:
+    """Touchpoints whose contact (the key's first row) is a key account, counted by DuckDB.
+
+    What :func:`~kpikit.analysis.key_accounts.key_accounts` counts as key-account visits, without
+    reading the touchpoints into memory: keys compared as :func:`paths_from_parquet` compares them.
+    """
+    import duckdb
+
+    first = lookup.first
+    rows = first[is_key_c[first]]
+    fold = "lower" if lookup._ints is not None else ""
+    keys = pa.array(lookup._keys.array, from_pandas=True)
+    wanted = pa.table({"key": keys.take(pa.array(rows)) if len(rows) else pa.array([], pa.large_string())})
+    con = connect(store)
+    try:
+        con.register("wanted", wanted)
+        tp = str(store.path / "touchpoints.parquet").replace("'", "''")
+        (n,) = con.execute(f"""
+            SELECT count(*) FROM read_parquet('{tp}') t
+            JOIN (SELECT DISTINCT {fold}(key) AS jk FROM wanted) w ON w.jk = {fold}(t.contact_key)
+        """).fetchone()
+    except duckdb.OutOfMemoryException as exc:
+        raise MemoryLimitError(
+            "counting key-account visits needs more memory than the memory limit allows, even spilling to disk",
+            found=repr(store.memory_limit),
+            expected="a limit that holds DuckDB's working set for this client's touchpoints",
+            fix="raise memory_limit (e.g. --memory-limit 8GB), free disk space in the cache folder, "
+            f"or analyse on a larger machine ({str(exc).splitlines()[0]})",
+        ) from None
+    finally:
+        con.close()
+    return int(n)

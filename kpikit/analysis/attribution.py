@@ -182,7 +182,6 @@ def build_paths(model, outcome: str | None = None) -> Paths:
     if outcome not in STAGES:
         raise OptionError("outcome", outcome, STAGES, what="contact stage; attribution needs one")
     c = p.contacts
-    tp = model.touchpoints
     n_c = len(c)
     conv_date = c[f"_d_{outcome}"].to_numpy() if n_c else np.empty(0, dtype="datetime64[us]")
     conv_c = ~np.isnat(conv_date)
@@ -202,6 +201,7 @@ def build_paths(model, outcome: str | None = None) -> Paths:
     store = getattr(model, "store", None)
     if store is not None and store.serves(model):
         return _paths_out_of_core(p, store, outcome, conv_date, conv_c, value_c, n_c)
+    tp = model.touchpoints
     # Path id: the contact's row for known contacts; touchpoints of unknown keys get ids after those
     # (they are paths that never converted, which the Markov model needs).
     pos = p.lookup.positions(tp["contact_key"])

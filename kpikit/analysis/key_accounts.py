@@ -18,6 +18,7 @@ from kpikit.analysis._prepare import prepare
 from kpikit.analysis.stats import safe_divide, wilson_interval
 from kpikit.core.names import NO_TIER
 from kpikit.core.result import Result, records
+from kpikit.model import n_rows
 
 __all__ = ["key_accounts", "KeyAccountResult"]
 
@@ -50,7 +51,7 @@ class KeyAccountResult(Result):
         return charts.key_accounts_chart(self.frame)
 
 
-def _summary(groups: np.ndarray, names: list[str], c_grp, c_reached, visits_grp, d_grp, d_won, d_amount, accounts):
+def _summary(groups: np.ndarray, names: list[str], c_grp, c_reached, visits_by, d_grp, d_won, d_amount, accounts):
     rows = []
     for g in names:
         cm = c_grp == g
@@ -59,7 +60,7 @@ def _summary(groups: np.ndarray, names: list[str], c_grp, c_reached, visits_grp,
         won_c = int((c_reached["won"] & cm).sum())
         pipeline = float(d_amount[dm].sum())
         revenue = float(d_amount[dm & d_won].sum())
-        visits = int((visits_grp == g).sum())
+        visits = int(visits_by[g])
         rows.append(
             {
                 "group": g,
@@ -121,19 +122,22 @@ def key_accounts(model) -> KeyAccountResult:
     c_grp = np.where(c_key, KEY, OTHER)
     reached = {s: c[f"_r_{s}"].to_numpy() for s in ("mql", "sql", "won")}
     d_grp = np.where(d["_account"].notna().to_numpy(), KEY, OTHER)
-    tp = model.touchpoints
-    if len(tp) and len(c):
-        pos = p.lookup.positions(tp["contact_key"])
-        v_key = np.where(pos >= 0, c_key[np.maximum(pos, 0)], False)
-    else:
-        v_key = np.zeros(len(tp), dtype=bool)
-    visits_grp = np.where(v_key, KEY, OTHER)
+    n_tp = n_rows(model, "touchpoints")
+    store = getattr(model, "store", None)
+    n_key = 0
+    if n_tp and len(c) and store is not None and store.serves(model):  # touchpoints left in Parquet
+        from kpikit.analysis._duckpaths import key_visits
+
+        n_key = key_visits(store, p.lookup, c_key)
+    elif n_tp and len(c):
+        pos = p.lookup.positions(model.touchpoints["contact_key"])
+        n_key = int(np.where(pos >= 0, c_key[np.maximum(pos, 0)], False).sum())
     frame = _summary(
         c_grp,
         [KEY, OTHER],
         c_grp,
         reached,
-        visits_grp,
+        {KEY: n_key, OTHER: n_tp - n_key},
         d_grp,
         d["_won"].to_numpy(),
         d["_amount"].to_numpy(),

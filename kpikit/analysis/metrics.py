@@ -60,6 +60,7 @@ from kpikit.analysis._prepare import prepare
 from kpikit.analysis.attribution import largest_remainder
 from kpikit.core.measures import kind_of
 from kpikit.core.result import json_safe, records
+from kpikit.model import n_rows
 
 __all__ = ["metrics", "SCHEMA_VERSION", "METRICS_KEYS"]
 
@@ -184,7 +185,7 @@ def metrics(model) -> dict[str, Any]:
             by_frame[col] = largest_remainder(values, round(float(values.sum()), 2))
     by_campaign = records(by_frame)
     van = vanity_vs_value(model, by="campaign")
-    att = attribution(model) if len(model.touchpoints) else None
+    att = attribution(model) if n_rows(model, "touchpoints") else None
     ka = key_accounts(model)
     al = kpi_alignment(model, period="W")
     warnings: list[str] = []

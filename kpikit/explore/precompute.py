@@ -50,6 +50,7 @@ import pandas as pd
 from kpikit.core.measures import REAL_OUTCOMES
 from kpikit.core.money import to_reporting_currency
 from kpikit.core.names import NOT_SET, UNATTRIBUTED
+from kpikit.model import n_rows
 
 __all__ = [
     "DELIVERY_COLUMNS",
@@ -347,7 +348,7 @@ def _build(model: Any) -> Cube:
         measured=measured,
         campaigns=campaigns,
         summaries=summaries,
-        touchpoints=len(model.touchpoints),
+        touchpoints=n_rows(model, "touchpoints"),
         model=model,
     )
 

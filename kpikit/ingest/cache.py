@@ -39,9 +39,19 @@ from typing import Any
 import pandas as pd
 
 from kpikit.errors import KpikitError
-from kpikit.model import TABLES, ClientModel
+from kpikit.model import TABLES, ClientModel, ParquetTable
 
-__all__ = ["CACHE_VERSION", "ParquetStore", "cache_key", "check_memory_limit", "read_cached", "write_cached"]
+__all__ = [
+    "CACHE_VERSION",
+    "ParquetStore",
+    "available_memory",
+    "cache_key",
+    "check_memory_limit",
+    "memory_bytes",
+    "open_entry",
+    "read_cached",
+    "write_cached",
+]
 
 #: Bump when the layout of an entry changes.
 CACHE_VERSION = "1"
@@ -77,6 +87,62 @@ def check_memory_limit(limit: str) -> str:
     return limit.strip()
 
 
+_UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def memory_bytes(limit: str) -> int:
+    """Bytes of a memory limit as DuckDB reads it (GB = 10^9, GiB = 2^30).
+
+    >>> memory_bytes("6GB"), memory_bytes("1.5 GiB")
+    (6000000000, 1610612736)
+    """
+    m = _MEMORY.match(check_memory_limit(limit))
+    return int(float(limit[: m.start(2)].strip()) * _UNITS[m.group(2).lower()])
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still get: ``MemAvailable``, capped by its memory cgroup's room (v1 or v2).
+
+    A cgroup's usage counts page cache, which the kernel reclaims before it kills: that is room too.
+    None when neither can be read (not Linux).
+    """
+    found = []
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    try:
+        with open("/proc/self/cgroup") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        hid, controllers, rel = (line.split(":", 2) + ["", ""])[:3]
+        if "memory" in controllers.split(","):  # v1
+            base, files = (
+                Path("/sys/fs/cgroup/memory") / rel.lstrip("/"),
+                ("memory.limit_in_bytes", "memory.usage_in_bytes"),
+            )
+            cache_key_ = "total_cache"
+        elif hid == "0" and controllers == "":  # v2
+            base, files = Path("/sys/fs/cgroup") / rel.lstrip("/"), ("memory.max", "memory.current")
+            cache_key_ = "file"
+        else:
+            continue
+        try:
+            limit_s, usage_s = ((base / f).read_text().strip() for f in files)
+            if limit_s == "max" or int(limit_s) >= 1 << 60:
+                continue
+            stat = dict(x.split() for x in (base / "memory.stat").read_text().splitlines() if len(x.split()) == 2)
+            found.append(int(limit_s) - int(usage_s) + int(stat.get(cache_key_, 0)))
+        except (OSError, ValueError):
+            continue
+    return max(0, min(found)) if found else None
+
+
 @dataclass(frozen=True)
 class ParquetStore:
     """A cache entry the out-of-core engine reads, and the memory it may use.
@@ -88,11 +154,12 @@ class ParquetStore:
 
     path: Path
     memory_limit: str
-    touchpoints: pd.DataFrame
+    touchpoints: Any  # pd.DataFrame, or the entry's ParquetTable (rows not in memory)
 
     def serves(self, model) -> bool:
-        """Whether this entry holds ``model``'s touchpoints."""
-        return model.touchpoints is self.touchpoints and (self.path / "touchpoints.parquet").is_file()
+        """Whether this entry holds ``model``'s touchpoints (compared as held: a table left on disk is not read)."""
+        held = model.raw("touchpoints") if isinstance(model, ClientModel) else model.touchpoints
+        return held is self.touchpoints and (self.path / "touchpoints.parquet").is_file()
 
 
 def _file_digest(path: Path, h) -> None:
@@ -183,20 +250,124 @@ class _ReportUnpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"a cached load report may not name {module}.{name}")
 
 
-def read_cached(config, cache_dir: str | os.PathLike, key: str | None = None) -> ClientModel | None:
-    """The cached model of ``config`` in ``cache_dir``, or None (no entry, or one that does not read)."""
+def read_cached(
+    config, cache_dir: str | os.PathLike, key: str | None = None, *, memory_limit: str | None = None
+) -> ClientModel | None:
+    """The cached model of ``config`` in ``cache_dir``, or None (no entry, or one that does not read).
+
+    With ``memory_limit``: the model of :func:`open_entry` (touchpoints left in Parquet).
+    """
     entry = Path(cache_dir) / (key or cache_key(config))
     if not (entry / _REPORT).is_file():
         return None
     try:
-        tables = {name: pd.read_parquet(entry / f"{name}.parquet") for name in TABLES}
         # Our own object, written by write_cached; read back by an allow-list unpickler so a file
         # planted in the cache can name no callable outside kpikit's own classes.
         with open(entry / _REPORT, "rb") as fh:
             report = _ReportUnpickler(fh).load()
+        if memory_limit is not None:
+            return open_entry(entry, config, memory_limit, load_report=report)
+        tables = {name: pd.read_parquet(entry / f"{name}.parquet") for name in TABLES}
     except Exception:  # a damaged entry is a miss: read the exports instead
         return None
     return ClientModel(**tables, config=config, load_report=report)
+
+
+def read_mapped(parquet: Path) -> pd.DataFrame:
+    """``pd.read_parquet(parquet)``, with its text columns in a memory-mapped Arrow file beside it.
+
+    The first call writes ``<table>.arrow`` (uncompressed Arrow IPC, a record batch per Parquet
+    row group, so converting never holds the table); then the frame is made from the mapped
+    file: Arrow text columns (the bulk of a contacts table) stay views of the file's pages,
+    which the kernel can drop and read again under memory pressure, instead of anonymous memory
+    it can only OOM-kill for. Numbers and dates are converted to numpy (copied) as
+    ``read_parquet`` does. Same frame as ``pd.read_parquet``: dtypes, values, index, ``attrs``.
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pandas.io._util import arrow_table_to_pandas
+
+    arrow = parquet.with_suffix(".arrow")
+    if not arrow.is_file() or arrow.stat().st_mtime_ns < parquet.stat().st_mtime_ns:
+        tmp = arrow.with_name(f".{arrow.name}-{uuid.uuid4().hex}")
+        source = pq.ParquetFile(parquet)
+        try:
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, source.schema_arrow) as writer:
+                for i in range(source.num_row_groups):
+                    writer.write_table(source.read_row_group(i, use_pandas_metadata=True))
+            os.replace(tmp, arrow)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    table = pa.ipc.open_file(pa.memory_map(str(arrow), "r")).read_all()
+    frame = arrow_table_to_pandas(table)
+    meta = table.schema.metadata or {}
+    if b"PANDAS_ATTRS" in meta:
+        frame.attrs = json.loads(meta[b"PANDAS_ATTRS"])
+    return frame
+
+
+def _lean(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each all-missing text column over one shared buffer of zeros (same dtype, same values).
+
+    An Arrow text column of ``n`` missing values still holds ``8 * (n + 1)`` bytes of offsets: for a
+    large client's empty optional columns (``source_file``, ``company``, ``medium``...) that is
+    hundreds of MB. Arrow arrays are immutable, so sharing the buffer is safe: a write makes a new
+    array. Numeric columns are left alone (numpy arrays are written in place).
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(frame)
+    if not n:
+        return frame
+    zeros = None
+    out = {}
+    for col in frame.columns:
+        s = frame[col]
+        arrow = getattr(s.array, "_pa_array", None)
+        if arrow is not None and arrow.type == pa.large_string() and arrow.null_count == n:
+            if zeros is None:  # zeroed offsets and validity (all missing); calloc'd, read-only
+                zeros = pa.py_buffer(np.zeros(8 * (n + 1), dtype=np.uint8))
+            empty = pa.Array.from_buffers(pa.large_string(), n, [zeros, zeros, pa.py_buffer(b"")], null_count=n)
+            s = pd.Series(empty, dtype=s.dtype, index=s.index, name=col)
+        out[col] = s
+    if zeros is None:
+        return frame
+    lean = pd.DataFrame(out, copy=False)
+    lean.attrs = frame.attrs
+    return lean
+
+
+def open_entry(entry: str | os.PathLike, config, memory_limit: str, *, load_report=None) -> ClientModel:
+    """The model of a folder of ``<table>.parquet`` files, analysed out of core within ``memory_limit``.
+
+    Spend, contacts, deals and target accounts are read into memory; the touchpoints stay in
+    their Parquet file (a :class:`~kpikit.model.ParquetTable`): attribution reads them with DuckDB
+    (:mod:`kpikit.analysis._duckpaths`), and a view that needs the rows reads them on first use.
+    This is how :func:`~kpikit.ingest.client.load_client` opens a cache entry with a memory limit,
+    and how a client written straight to Parquet (``kpikit.samples.write_synthetic_parquet``) is
+    opened.
+    """
+    import pyarrow as pa
+
+    entry = Path(entry)
+    limit = check_memory_limit(memory_limit)
+    tables: dict[str, Any] = {}
+    for name in TABLES:
+        if name != "touchpoints":
+            tables[name] = _lean(read_mapped(entry / f"{name}.parquet"))
+            pa.default_memory_pool().release_unused()  # the decoding buffers, back to the system
+    touchpoints = ParquetTable(entry / "touchpoints.parquet")
+    return ClientModel(
+        **tables,
+        touchpoints=touchpoints,
+        config=config,
+        load_report=load_report,
+        store=ParquetStore(entry, limit, touchpoints),
+    )
 
 
 def write_cached(model: ClientModel, cache_dir: str | os.PathLike, key: str | None = None) -> Path | None:

@@ -72,9 +72,12 @@ def load_client(
         output folder's ``cache/``): unchanged exports are read back from Parquet instead of
         parsed again, and a fresh load is written there. None: no cache.
     memory_limit
-        With ``cache_dir``: analyse the heaviest step (attribution paths over every touchpoint)
-        with DuckDB over the cached Parquet within this much memory (``"6GB"``), spilling to
-        disk; results are identical to the in-memory engine. None: analyse in memory.
+        With ``cache_dir``: the out-of-core engine (:func:`kpikit.ingest.cache.open_entry`). The
+        touchpoints stay in the cache's Parquet (``model.touchpoints`` reads them only if a view
+        asks for the rows); attribution paths and key-account visits are computed by DuckDB over
+        that file within this much memory (``"6GB"``), spilling to disk; the other tables are read
+        through memory-mapped Arrow copies. Results are identical to the in-memory engine. None:
+        analyse in memory.
 
     Money is converted into ``config.currency`` with ``config.fx_rates``;
     ``model.load_report`` keeps the spend per original currency per file.
@@ -96,15 +99,15 @@ def load_client(
         )
     if cache_dir is None:
         return _load(config)
-    from kpikit.ingest.cache import ParquetStore, cache_key, check_memory_limit, read_cached, write_cached
+    from kpikit.ingest.cache import cache_key, check_memory_limit, open_entry, read_cached, write_cached
 
     limit = None if memory_limit is None else check_memory_limit(memory_limit)
     key = cache_key(config)
-    model = read_cached(config, cache_dir, key)
-    entry = Path(cache_dir) / key
-    if model is None:
-        model = _load(config)
-        entry = write_cached(model, cache_dir, key)
+    model = read_cached(config, cache_dir, key, memory_limit=limit)
+    if model is not None:
+        return model
+    model = _load(config)
+    entry = write_cached(model, cache_dir, key)
     if limit is None:
         return model
     if entry is None:
@@ -113,7 +116,8 @@ def load_client(
             file=str(cache_dir),
             fix="pass a writable cache_dir, or leave memory_limit unset to analyse in memory",
         )
-    return model.replace(store=ParquetStore(entry, limit, model.touchpoints))
+    # The same model a cache hit gives: touchpoints left in the entry's Parquet, not in memory.
+    return open_entry(entry, config, limit, load_report=model.load_report)
 
 
 def _load(config: ClientConfig) -> ClientModel:

@@ -97,6 +97,8 @@ __all__ = [
     "sample_model",
     "sample_config",
     "synthetic_model",
+    "synthetic_config",
+    "write_synthetic_parquet",
     "synthetic_crm_contacts",
     "planted_pii",
     "duplicate_rows",
@@ -190,6 +192,37 @@ def synthetic_model(n_contacts: int, n_touchpoints: int, seed: int = 0) -> Clien
     True
     """
     return _synthetic.synthetic_model(n_contacts, n_touchpoints, seed=seed)
+
+
+def synthetic_config(seed: int = 0):
+    """The :class:`~kpikit.config.ClientConfig` of the synthetic client ``seed`` (currency EUR, no exports)."""
+    return _synthetic.synthetic_config(seed)
+
+
+def write_synthetic_parquet(folder, n_contacts: int, n_touchpoints: int, seed: int = 0) -> ClientModel:
+    """Write a synthetic client too big for memory as ``folder/<table>.parquet``, touchpoints in blocks.
+
+    For the out-of-core engine's benchmark (``benchmarks/bench_scale.py``): contacts, deals and
+    spend are :func:`synthetic_model`'s (in memory while writing); the ``n_touchpoints``
+    touchpoints are drawn the same way, a million at a time, each block from its own random
+    stream, and appended to ``touchpoints.parquet``, so memory does not grow with them. Same
+    arguments, same files. Open the folder with
+    ``kpikit.ingest.cache.open_entry(folder, synthetic_config(seed), "4GB")``.
+
+    Returns the model without its touchpoints.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kpikit.ingest.cache import open_entry
+    >>> from kpikit.samples import synthetic_config, write_synthetic_parquet
+    >>> folder = tempfile.mkdtemp()
+    >>> _ = write_synthetic_parquet(folder, 2_000, 6_000, seed=1)
+    >>> m = open_entry(folder, synthetic_config(1), "1GB")
+    >>> len(m.contacts), m.count("touchpoints"), m.raw("touchpoints").loaded
+    (2000, 6000, False)
+    """
+    return _synthetic.write_synthetic_parquet(folder, n_contacts, n_touchpoints, seed=seed)
 
 
 def synthetic_crm_contacts(n: int, seed: int = 0):

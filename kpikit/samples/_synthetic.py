@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -247,16 +249,7 @@ def synthetic_model(n_contacts: int, n_touchpoints: int, seed: int = 0) -> Clien
             "tier": ["Tier 1" if i < 10 else "Tier 2" for i in range(n_targets)],
         }
     )
-    config = ClientConfig.from_dict(
-        {
-            "client": f"synthetic-{seed}",
-            "name": "Synthetic Client",
-            "currency": "EUR",
-            "salt": "synthetic",
-            "exports": [],
-            "kpis": {"campaign_manager": "ctr", "head_of_digital": "clicks", "cmo": "pipeline"},
-        }
-    )
+    config = synthetic_config(seed)
     return ClientModel(
         spend=conform("spend", spend),
         contacts=conform("contacts", contacts),
@@ -311,3 +304,78 @@ def synthetic_crm_contacts(n: int, seed: int = 0) -> pd.DataFrame:
             "notes": _text(rng.integers(-1, 3, n), ["Asked for pricing", "Met at the booth", "Call back next week"]),
         }
     )
+
+
+#: Touchpoints per generated block of :func:`write_synthetic_parquet` (each block its own random stream).
+TOUCH_BLOCK = 1 << 20
+
+
+def synthetic_config(seed: int = 0) -> ClientConfig:
+    """The config of the synthetic client of ``seed`` (what :func:`synthetic_model` attaches)."""
+    return ClientConfig.from_dict(
+        {
+            "client": f"synthetic-{seed}",
+            "name": "Synthetic Client",
+            "currency": "EUR",
+            "salt": "synthetic",
+            "exports": [],
+            "kpis": {"campaign_manager": "ctr", "head_of_digital": "clicks", "cmo": "pipeline"},
+        }
+    )
+
+
+def _touch_block(
+    b: int, m: int, seed: int, keys: pa.Array, created_us: np.ndarray, own: np.ndarray, camps
+) -> pd.DataFrame:
+    """Touchpoints of block ``b`` (``m`` rows): drawn like :func:`synthetic_model`'s, from stream (seed, b)."""
+    rng = np.random.default_rng([seed, 1, b])
+    n = len(created_us)
+    who = rng.integers(0, n, m)
+    offset_us = rng.integers(-30 * 1440, 45 * 1440, m) * 60_000_000
+    channels = ["paid_search", "paid_social", "email", "organic_search", "direct"]
+    ch = rng.integers(0, len(channels), m)
+    camp_tp = np.where(ch < 2, np.where(rng.random(m) < 0.6, own[who], rng.integers(0, len(camps), m)), -1)
+    frame = pd.DataFrame(
+        {
+            "contact_key": pd.Series(pc.take(keys, pa.array(who)), dtype=_STR),
+            "timestamp": (created_us[who] + offset_us).astype("datetime64[us]"),
+            "channel": _text(ch, channels),
+            "campaign": _text(camp_tp, camps),
+        }
+    )
+    return conform("touchpoints", frame)
+
+
+def write_synthetic_parquet(folder, n_contacts: int, n_touchpoints: int, seed: int = 0) -> ClientModel:
+    """Write a synthetic client as ``<table>.parquet`` files without holding its touchpoints.
+
+    Spend, contacts, deals and target accounts are :func:`synthetic_model`'s (``n_contacts`` in
+    memory); the touchpoints are drawn the same way but in blocks of :data:`TOUCH_BLOCK` rows,
+    each from its own stream ``(seed, block)``, and appended to ``touchpoints.parquet`` one
+    block (row group) at a time, so memory does not grow with ``n_touchpoints``. Same arguments,
+    same files. Returns the in-memory part of the model (touchpoints empty).
+    """
+    import pyarrow.parquet as pq
+
+    from kpikit.model import TABLES, empty_table
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model = synthetic_model(n_contacts, 0, seed=seed)
+    for name in TABLES:
+        if name != "touchpoints":
+            getattr(model, name).to_parquet(folder / f"{name}.parquet")
+    c = model.contacts
+    camps = list(dict.fromkeys(model.spend["campaign"]))
+    own = pd.Categorical(c["campaign"], categories=camps).codes.astype(np.int64)  # missing -> -1
+    created_us = c["created_date"].to_numpy().astype("datetime64[us]").astype(np.int64)
+    keys = pa.array(c["contact_key"].array)
+    schema = pa.Schema.from_pandas(empty_table("touchpoints"), preserve_index=False)
+    tmp = folder / "touchpoints.parquet.tmp"
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for b, start in enumerate(range(0, n_touchpoints, TOUCH_BLOCK)):
+            m = min(TOUCH_BLOCK, n_touchpoints - start)
+            block = _touch_block(b, m, seed, keys, created_us, own, camps)
+            writer.write_table(pa.Table.from_pandas(block, schema=schema, preserve_index=False))
+    tmp.replace(folder / "touchpoints.parquet")
+    return model
