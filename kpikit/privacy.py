@@ -278,7 +278,8 @@ def key_ints(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     n = len(values)
     if n == 0:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool)
-    arr = as_arrow(values).combine_chunks()
+    chunks = as_arrow(values)
+    arr = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()  # one chunk: no copy
     valid = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     bounds = offsets(arr)
     lengths = np.diff(bounds)

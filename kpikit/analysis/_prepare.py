@@ -29,7 +29,7 @@ from kpikit.analysis.joins import (
     normalise_names,
 )
 from kpikit.core.measures import STAGES
-from kpikit.core.names import normalise_domains, on_uniques
+from kpikit.core.names import normalise_domains, on_uniques, target_domains
 from kpikit.errors import CurrencyError
 from kpikit.privacy import key_ints
 
@@ -318,15 +318,11 @@ def _prepare(model) -> Prepared:
         dom_set = set(t_dom.dropna())
         name_to_dom = {n: d for n, d in zip(t_name, t_dom, strict=True) if isinstance(n, str) and isinstance(d, str)}
 
-        def by_domain(u: pd.Series) -> pd.Series:
-            dom = normalise_domains(u)
-            return dom.where(dom.isin(dom_set))
-
         def by_name(u: pd.Series) -> pd.Series:
             return _normalise_unique(u).map(name_to_dom).astype("str")
 
-        c_account = on_uniques(c["company_domain"], by_domain).fillna(on_uniques(c["company"], by_name))
-        d_account = on_uniques(d["account_domain"], by_domain).fillna(on_uniques(d["account"], by_name))
+        c_account = target_domains(c["company_domain"], dom_set).fillna(on_uniques(c["company"], by_name))
+        d_account = target_domains(d["account_domain"], dom_set).fillna(on_uniques(d["account"], by_name))
         if len(d) and len(c):
             via = pd.Series(pd.array(c_account, dtype="str").take(cidx, allow_fill=True), index=d.index)
             d_account = d_account.fillna(via)
