@@ -47,6 +47,7 @@ builds its paths with DuckDB over the cached Parquet touchpoints instead
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -204,7 +205,12 @@ def build_paths(model, outcome: str | None = None) -> Paths:
         return _paths_out_of_core(p, store, outcome, conv_date, conv_c, value_c, n_c)
     # Path id: the contact's row for known contacts; touchpoints of unknown keys get ids after those
     # (they are paths that never converted, which the Markov model needs).
-    pos = p.lookup.positions(tp["contact_key"])
+    with ThreadPoolExecutor(1) as pool:
+        # Arrow's dictionary encoding releases the GIL: the channel codes come on the second core
+        # while the contact lookup (integer hashing, also without the GIL) runs here.
+        channels = pool.submit(pd.factorize, tp["channel"].astype("str").fillna(NOT_SET), use_na_sentinel=False)
+        pos = p.lookup.positions(tp["contact_key"])
+        ch_codes, ch_uniques = channels.result()
     unknown = (pos < 0) & tp["contact_key"].notna().to_numpy()
     codes = pos.copy()
     n_unknown = 0
@@ -220,15 +226,17 @@ def build_paths(model, outcome: str | None = None) -> Paths:
     lead_cut = Cutoff.of(c["created_date"].to_numpy(), n_unknown)
     opp_cut = Cutoff.of(c["_d_opportunity"].to_numpy(), n_unknown)
 
-    ch_codes, ch_uniques = pd.factorize(tp["channel"].astype("str").fillna(NOT_SET), use_na_sentinel=False)
     ts = tp["timestamp"].to_numpy().astype("datetime64[us]").astype(np.int64)
     keep = codes >= 0
     orphan = int((~keep).sum())
-    # Touches after the conversion do not get credit.
-    cut = np.where(keep, conv_ts.at(np.maximum(codes, 0), ts), 0)
-    valid_ts = ts != np.iinfo(np.int64).min  # NaT
-    after = keep & valid_ts & (ts >= cut)
-    keep &= valid_ts & ~after
+    # Touches after the conversion do not get credit. Only converting paths have a cutoff (the others'
+    # is the largest int64), so only their touches are compared with it.
+    keep &= ts != np.iinfo(np.int64).min  # NaT
+    after = ts == np.iinfo(np.int64).max
+    on_conv = np.flatnonzero(keep & converts[np.maximum(codes, 0)])
+    after[on_conv] = ts[on_conv] >= conv_ts.at(codes[on_conv], ts[on_conv])
+    after &= keep
+    keep &= ~after
     idx = np.flatnonzero(keep)
     order = _path_order(codes[idx], ts[idx])
     idx = idx[order]
