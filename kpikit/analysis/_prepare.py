@@ -127,6 +127,13 @@ def _spellings(raw: pd.Series, weight=None, cmap: dict | None = None, codes_out:
     return keys, dict(zip(g["k"], g["r"], strict=True))
 
 
+def _top_bits(ints: np.ndarray, bits: int) -> np.ndarray:
+    """The top ``bits`` (at most 8) of each uint64, as uint8."""
+    if bits == 0:
+        return np.zeros(len(ints), dtype=np.uint8)
+    return (ints >> np.uint64(64 - bits)).astype(np.uint8)
+
+
 class _PartitionedIndex:
     """uint64 key -> row, looked up in hash tables small enough to stay in the CPU cache.
 
@@ -146,16 +153,45 @@ class _PartitionedIndex:
     _BUCKET = 1 << 16
 
     def __init__(self, keys: np.ndarray, rows: np.ndarray) -> None:
-        self.bits = int(min(8, max(0, np.ceil(np.log2(max(len(keys), 1) / self._BUCKET)))))
+        self.bits = self.bits_for(len(keys))
         order = np.argsort(self._bucket(keys), kind="stable")  # uint8: a counting sort
         self.keys, self.rows = keys[order], rows[order]
         self.bounds = np.concatenate([[0], np.cumsum(np.bincount(self._bucket(keys), minlength=1 << self.bits))])
         self.tables: dict[int, pd.Index] = {}
 
+    @classmethod
+    def bits_for(cls, n: int) -> int:
+        """How many top bits pick the bucket for ``n`` keys (buckets of about 2^16, at most 256)."""
+        return int(min(8, max(0, np.ceil(np.log2(max(n, 1) / cls._BUCKET)))))
+
     def _bucket(self, ints: np.ndarray) -> np.ndarray:
-        if self.bits == 0:
-            return np.zeros(len(ints), dtype=np.uint8)
-        return (ints >> np.uint64(64 - self.bits)).astype(np.uint8)
+        return _top_bits(ints, self.bits)
+
+    @classmethod
+    def first_rows(cls, ints: np.ndarray) -> np.ndarray:
+        """Whether each row is the first with its integer: ``~pd.Index(ints).duplicated()``, bucket by bucket.
+
+        Equal integers share a bucket and keep their row order in it (the counting sort is
+        stable), so the first of each is the same row; each hash table stays cache-sized.
+
+        Examples
+        --------
+        >>> _PartitionedIndex.first_rows(np.array([7, 2**63, 7, 0, 2**63], dtype=np.uint64)).tolist()
+        [True, True, False, True, False]
+        """
+        bits = cls.bits_for(len(ints))
+        if bits == 0:
+            return ~pd.Index(ints).duplicated(keep="first")
+        bucket = _top_bits(ints, bits)
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=1 << bits))]).tolist()
+        sorted_ints = ints[order]
+        dup = np.empty(len(ints), dtype=bool)
+        for a, z in zip(bounds[:-1], bounds[1:], strict=True):
+            dup[a:z] = pd.Index(sorted_ints[a:z]).duplicated(keep="first")
+        first = np.empty(len(ints), dtype=bool)
+        first[order] = ~dup
+        return first
 
     def rows_of(self, ints: np.ndarray) -> np.ndarray:
         """The row of each key (``-1`` where it is not a key)."""
@@ -193,7 +229,7 @@ class ContactLookup:
             ints, valid = self._ints
             # First row of each integer (hashing, no sort); a missing key's 0 still shadows a real
             # all-zero key after it, as the sorted version did.
-            self.is_first = ~pd.Index(ints).duplicated(keep="first") & valid
+            self.is_first = _PartitionedIndex.first_rows(ints) & valid
             self.first = np.flatnonzero(self.is_first)
             self._first_keys = ints[self.first]  # unique: looked up by hash
             self._rows = self.first
