@@ -12,6 +12,7 @@ recomputes views on the same model pays for this step once.
 from __future__ import annotations
 
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,6 +271,12 @@ def _prepare(model) -> Prepared:
             f"Money is in {currency}, not the config's reporting currency {config.currency}: figures are in {currency}."
         )
 
+    # Key-account matching is text work in Arrow, which releases the GIL: it runs on a second core
+    # while the rest is prepared here.
+    pool = ThreadPoolExecutor(1)
+    accounts = pool.submit(_key_accounts, model.target_accounts, model.contacts, model.deals)
+    pool.shutdown(wait=False)
+
     # --- spend ---------------------------------------------------------------------
     spend = model.spend
     cost = spend["cost"].astype("float64").fillna(0.0).to_numpy() + 1e-9
@@ -344,24 +351,10 @@ def _prepare(model) -> Prepared:
     reached["lead"] = np.ones(len(c), dtype=bool)
 
     # --- key accounts --------------------------------------------------------------
-    ta = model.target_accounts
-    has_targets = len(ta) > 0
-    c_account = pd.Series(np.nan, index=c.index, dtype="str")
-    d_account = pd.Series(np.nan, index=d.index, dtype="str")
-    if has_targets:
-        t_dom = normalise_domains(ta["account_domain"])
-        t_name = normalise_names(ta["account_name"])
-        dom_set = set(t_dom.dropna())
-        name_to_dom = {n: d for n, d in zip(t_name, t_dom, strict=True) if isinstance(n, str) and isinstance(d, str)}
-
-        def by_name(u: pd.Series) -> pd.Series:
-            return _normalise_unique(u).map(name_to_dom).astype("str")
-
-        c_account = target_domains(c["company_domain"], dom_set).fillna(on_uniques(c["company"], by_name))
-        d_account = target_domains(d["account_domain"], dom_set).fillna(on_uniques(d["account"], by_name))
-        if len(d) and len(c):
-            via = pd.Series(pd.array(c_account, dtype="str").take(cidx, allow_fill=True), index=d.index)
-            d_account = d_account.fillna(via)
+    has_targets, c_account, d_account = accounts.result()
+    if has_targets and len(d) and len(c):  # a deal without its own account inherits its contact's
+        via = pd.Series(pd.array(c_account, dtype="str").take(cidx, allow_fill=True), index=d.index)
+        d_account = d_account.fillna(via)
 
     unmeasured = _unmeasured(c, d, cidx, dates, has_amounts=bool(len(d) and d["amount"].notna().any()))
     contacts = c.assign(
@@ -424,6 +417,28 @@ def _prepare(model) -> Prepared:
         unmeasured=unmeasured,
         map_misses=misses,
     )
+
+
+def _key_accounts(ta: pd.DataFrame, c: pd.DataFrame, d: pd.DataFrame) -> tuple[bool, pd.Series, pd.Series]:
+    """Whether there are target accounts; the target account (normalised domain) of each contact and deal.
+
+    By the row's own domain, else its company / account name; a deal's contact is not looked at here.
+    """
+    c_account = pd.Series(np.nan, index=c.index, dtype="str")
+    d_account = pd.Series(np.nan, index=d.index, dtype="str")
+    if not len(ta):
+        return False, c_account, d_account
+    t_dom = normalise_domains(ta["account_domain"])
+    t_name = normalise_names(ta["account_name"])
+    dom_set = set(t_dom.dropna())
+    name_to_dom = {n: d for n, d in zip(t_name, t_dom, strict=True) if isinstance(n, str) and isinstance(d, str)}
+
+    def by_name(u: pd.Series) -> pd.Series:
+        return _normalise_unique(u).map(name_to_dom).astype("str")
+
+    c_account = target_domains(c["company_domain"], dom_set).fillna(on_uniques(c["company"], by_name))
+    d_account = target_domains(d["account_domain"], dom_set).fillna(on_uniques(d["account"], by_name))
+    return True, c_account, d_account
 
 
 def _adgroup_fallback(spend, campaign_display, adgroup_display, cmap, ckey, dkey, contact_codes, c, notes):
