@@ -212,7 +212,7 @@ def build_paths(model, outcome: str | None = None) -> Paths:
         pos = p.lookup.positions(tp["contact_key"])
         ch_codes, ch_uniques = channels.result()
     unknown = (pos < 0) & tp["contact_key"].notna().to_numpy()
-    codes = pos.copy()
+    codes = pos  # a new array: the unknown keys' ids are written into it
     n_unknown = 0
     if unknown.any():
         ucodes, uniq = pd.factorize(tp["contact_key"][unknown])
@@ -226,7 +226,7 @@ def build_paths(model, outcome: str | None = None) -> Paths:
     lead_cut = Cutoff.of(c["created_date"].to_numpy(), n_unknown)
     opp_cut = Cutoff.of(c["_d_opportunity"].to_numpy(), n_unknown)
 
-    ts = tp["timestamp"].to_numpy().astype("datetime64[us]").astype(np.int64)
+    ts = tp["timestamp"].to_numpy().astype("datetime64[us]", copy=False).view(np.int64)  # read only
     keep = codes >= 0
     orphan = int((~keep).sum())
     # Touches after the conversion do not get credit. Only converting paths have a cutoff (the others'
@@ -237,12 +237,17 @@ def build_paths(model, outcome: str | None = None) -> Paths:
     after[on_conv] = ts[on_conv] >= conv_ts.at(codes[on_conv], ts[on_conv])
     after &= keep
     keep &= ~after
+    n_after = int(after.sum())
     idx = np.flatnonzero(keep)
-    order, path, ts_sorted = _path_order(codes[idx], ts[idx])
-    # The channel codes are gathered in the new order from a narrow copy: a random read of 2 bytes a
-    # touch stays in the CPU cache where one of 8 bytes does not.
+    # The channel codes are gathered in the new order from a narrow copy: a random read of 1 or 2 bytes
+    # a touch stays in the CPU cache where one of 8 bytes does not.
     narrow = np.int8 if len(ch_uniques) <= 127 else np.int16 if len(ch_uniques) <= 32767 else np.int64
-    ch = ch_codes[idx].astype(narrow)[order].astype(ch_codes.dtype)
+    ch_dtype, ch_kept = ch_codes.dtype, ch_codes[idx].astype(narrow)
+    path_kept, ts_kept = codes[idx], ts[idx]
+    del ch_codes, codes, pos, ts, keep, after, idx, unknown  # the touchpoint-sized arrays, before the sort's peak
+    order, path, ts_sorted = _path_order(path_kept, ts_kept)
+    del path_kept, ts_kept
+    ch = ch_kept[order].astype(ch_dtype)
     has_touch = np.bincount(path, minlength=n_paths) > 0
     # Converted contacts whose path has no touch (or no touchpoints at all).
     no_touch = conv_c & ~has_touch[:n_c]
@@ -262,7 +267,7 @@ def build_paths(model, outcome: str | None = None) -> Paths:
         conversions=int(conv_c.sum()),
         revenue=float(value_c[conv_c].sum()) if n_c else 0.0,
         orphan_touches=orphan,
-        after_conversion=int(after.sum()),
+        after_conversion=n_after,
         stats={"outcome": outcome},
     )
 
@@ -332,7 +337,9 @@ def _path_order(path: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarra
     span = int(rel.max()) + 1
     if (int(path.max()) + 1) * span < 2**62:
         key = path.astype(np.int64) * span + rel
+        del rel, secs, frac
         order, sorted_key = _bucketed_argsort(key)
+        del key
         path_sorted, rel_sorted = np.divmod(sorted_key, span)
         return _stable_ties(order, sorted_key), path_sorted.astype(path.dtype, copy=False), rel_sorted * unit + t0
     first = np.argsort(rel, kind="stable")
