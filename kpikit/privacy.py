@@ -285,7 +285,9 @@ def key_ints(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     lengths = np.diff(bounds)
     if not np.all(lengths[valid] == 16) or np.any(lengths[~valid] != 0):
         return None
-    packed = np.empty(int(valid.sum()), dtype=np.uint64)
+    every = bool(valid.all())
+    ints = np.empty(n, dtype=np.uint64) if every else np.zeros(n, dtype=np.uint64)
+    packed = ints if every else np.empty(int(valid.sum()), dtype=np.uint64)  # no copy when none is missing
     if len(packed):
         data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]]
         # In blocks: the temporaries stay small and reused, so the cost stays linear in the
@@ -297,8 +299,8 @@ def key_ints(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
                 return None
             half = half.reshape(-1, 2)
             packed[at : at + _KEY_BLOCK] = (half[:, 0] << np.uint64(32)) | half[:, 1]
-    ints = np.zeros(n, dtype=np.uint64)
-    ints[valid] = packed
+    if not every:
+        ints[valid] = packed
     return ints, valid
 
 
