@@ -200,18 +200,19 @@ class _PartitionedIndex:
         qorder = np.argsort(qb, kind="stable")
         qbounds = np.concatenate([[0], np.cumsum(np.bincount(qb, minlength=1 << self.bits))])
         sorted_q = ints[qorder]
-        found = np.full(len(ints), -1, dtype=np.int64)
+        out = np.empty(len(ints), dtype=np.int64)  # every query is written once, by its bucket
         for j in range(1 << self.bits):
             k0, k1, q0, q1 = self.bounds[j], self.bounds[j + 1], qbounds[j], qbounds[j + 1]
-            if k0 == k1 or q0 == q1:
+            if q0 == q1:
+                continue
+            if k0 == k1:
+                out[qorder[q0:q1]] = -1
                 continue
             table = self.tables.get(j)
             if table is None:
                 table = self.tables[j] = pd.Index(self.keys[k0:k1])
             at = table.get_indexer(sorted_q[q0:q1])
-            found[q0:q1] = np.where(at >= 0, self.rows[k0:k1][np.maximum(at, 0)], -1)
-        out = np.empty(len(ints), dtype=np.int64)
-        out[qorder] = found
+            out[qorder[q0:q1]] = np.where(at >= 0, self.rows[k0:k1][np.maximum(at, 0)], -1)
         return out
 
 
