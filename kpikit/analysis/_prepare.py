@@ -12,6 +12,7 @@ recomputes views on the same model pays for this step once.
 from __future__ import annotations
 
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ from kpikit.analysis.joins import (
     normalise_names,
 )
 from kpikit.core.measures import STAGES
-from kpikit.core.names import normalise_domains, on_uniques
+from kpikit.core.names import normalise_domains, on_uniques, target_domains
 from kpikit.errors import CurrencyError
 from kpikit.privacy import key_ints
 
@@ -127,6 +128,13 @@ def _spellings(raw: pd.Series, weight=None, cmap: dict | None = None, codes_out:
     return keys, dict(zip(g["k"], g["r"], strict=True))
 
 
+def _top_bits(ints: np.ndarray, bits: int) -> np.ndarray:
+    """The top ``bits`` (at most 8) of each uint64, as uint8."""
+    if bits == 0:
+        return np.zeros(len(ints), dtype=np.uint8)
+    return (ints >> np.uint64(64 - bits)).astype(np.uint8)
+
+
 class _PartitionedIndex:
     """uint64 key -> row, looked up in hash tables small enough to stay in the CPU cache.
 
@@ -146,16 +154,45 @@ class _PartitionedIndex:
     _BUCKET = 1 << 16
 
     def __init__(self, keys: np.ndarray, rows: np.ndarray) -> None:
-        self.bits = int(min(8, max(0, np.ceil(np.log2(max(len(keys), 1) / self._BUCKET)))))
+        self.bits = self.bits_for(len(keys))
         order = np.argsort(self._bucket(keys), kind="stable")  # uint8: a counting sort
         self.keys, self.rows = keys[order], rows[order]
         self.bounds = np.concatenate([[0], np.cumsum(np.bincount(self._bucket(keys), minlength=1 << self.bits))])
         self.tables: dict[int, pd.Index] = {}
 
+    @classmethod
+    def bits_for(cls, n: int) -> int:
+        """How many top bits pick the bucket for ``n`` keys (buckets of about 2^16, at most 256)."""
+        return int(min(8, max(0, np.ceil(np.log2(max(n, 1) / cls._BUCKET)))))
+
     def _bucket(self, ints: np.ndarray) -> np.ndarray:
-        if self.bits == 0:
-            return np.zeros(len(ints), dtype=np.uint8)
-        return (ints >> np.uint64(64 - self.bits)).astype(np.uint8)
+        return _top_bits(ints, self.bits)
+
+    @classmethod
+    def first_rows(cls, ints: np.ndarray) -> np.ndarray:
+        """Whether each row is the first with its integer: ``~pd.Index(ints).duplicated()``, bucket by bucket.
+
+        Equal integers share a bucket and keep their row order in it (the counting sort is
+        stable), so the first of each is the same row; each hash table stays cache-sized.
+
+        Examples
+        --------
+        >>> _PartitionedIndex.first_rows(np.array([7, 2**63, 7, 0, 2**63], dtype=np.uint64)).tolist()
+        [True, True, False, True, False]
+        """
+        bits = cls.bits_for(len(ints))
+        if bits == 0:
+            return ~pd.Index(ints).duplicated(keep="first")
+        bucket = _top_bits(ints, bits)
+        order = np.argsort(bucket, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=1 << bits))]).tolist()
+        sorted_ints = ints[order]
+        dup = np.empty(len(ints), dtype=bool)
+        for a, z in zip(bounds[:-1], bounds[1:], strict=True):
+            dup[a:z] = pd.Index(sorted_ints[a:z]).duplicated(keep="first")
+        first = np.empty(len(ints), dtype=bool)
+        first[order] = ~dup
+        return first
 
     def rows_of(self, ints: np.ndarray) -> np.ndarray:
         """The row of each key (``-1`` where it is not a key)."""
@@ -163,18 +200,19 @@ class _PartitionedIndex:
         qorder = np.argsort(qb, kind="stable")
         qbounds = np.concatenate([[0], np.cumsum(np.bincount(qb, minlength=1 << self.bits))])
         sorted_q = ints[qorder]
-        found = np.full(len(ints), -1, dtype=np.int64)
+        out = np.empty(len(ints), dtype=np.int64)  # every query is written once, by its bucket
         for j in range(1 << self.bits):
             k0, k1, q0, q1 = self.bounds[j], self.bounds[j + 1], qbounds[j], qbounds[j + 1]
-            if k0 == k1 or q0 == q1:
+            if q0 == q1:
+                continue
+            if k0 == k1:
+                out[qorder[q0:q1]] = -1
                 continue
             table = self.tables.get(j)
             if table is None:
                 table = self.tables[j] = pd.Index(self.keys[k0:k1])
             at = table.get_indexer(sorted_q[q0:q1])
-            found[q0:q1] = np.where(at >= 0, self.rows[k0:k1][np.maximum(at, 0)], -1)
-        out = np.empty(len(ints), dtype=np.int64)
-        out[qorder] = found
+            out[qorder[q0:q1]] = np.where(at >= 0, self.rows[k0:k1][np.maximum(at, 0)], -1)
         return out
 
 
@@ -193,7 +231,7 @@ class ContactLookup:
             ints, valid = self._ints
             # First row of each integer (hashing, no sort); a missing key's 0 still shadows a real
             # all-zero key after it, as the sorted version did.
-            self.is_first = ~pd.Index(ints).duplicated(keep="first") & valid
+            self.is_first = _PartitionedIndex.first_rows(ints) & valid
             self.first = np.flatnonzero(self.is_first)
             self._first_keys = ints[self.first]  # unique: looked up by hash
             self._rows = self.first
@@ -233,6 +271,12 @@ def _prepare(model) -> Prepared:
         notes.append(
             f"Money is in {currency}, not the config's reporting currency {config.currency}: figures are in {currency}."
         )
+
+    # Key-account matching is text work in Arrow, which releases the GIL: it runs on a second core
+    # while the rest is prepared here.
+    pool = ThreadPoolExecutor(1)
+    accounts = pool.submit(_key_accounts, model.target_accounts, model.contacts, model.deals)
+    pool.shutdown(wait=False)
 
     # --- spend ---------------------------------------------------------------------
     spend = model.spend
@@ -308,28 +352,10 @@ def _prepare(model) -> Prepared:
     reached["lead"] = np.ones(len(c), dtype=bool)
 
     # --- key accounts --------------------------------------------------------------
-    ta = model.target_accounts
-    has_targets = len(ta) > 0
-    c_account = pd.Series(np.nan, index=c.index, dtype="str")
-    d_account = pd.Series(np.nan, index=d.index, dtype="str")
-    if has_targets:
-        t_dom = normalise_domains(ta["account_domain"])
-        t_name = normalise_names(ta["account_name"])
-        dom_set = set(t_dom.dropna())
-        name_to_dom = {n: d for n, d in zip(t_name, t_dom, strict=True) if isinstance(n, str) and isinstance(d, str)}
-
-        def by_domain(u: pd.Series) -> pd.Series:
-            dom = normalise_domains(u)
-            return dom.where(dom.isin(dom_set))
-
-        def by_name(u: pd.Series) -> pd.Series:
-            return _normalise_unique(u).map(name_to_dom).astype("str")
-
-        c_account = on_uniques(c["company_domain"], by_domain).fillna(on_uniques(c["company"], by_name))
-        d_account = on_uniques(d["account_domain"], by_domain).fillna(on_uniques(d["account"], by_name))
-        if len(d) and len(c):
-            via = pd.Series(pd.array(c_account, dtype="str").take(cidx, allow_fill=True), index=d.index)
-            d_account = d_account.fillna(via)
+    has_targets, c_account, d_account = accounts.result()
+    if has_targets and len(d) and len(c):  # a deal without its own account inherits its contact's
+        via = pd.Series(pd.array(c_account, dtype="str").take(cidx, allow_fill=True), index=d.index)
+        d_account = d_account.fillna(via)
 
     unmeasured = _unmeasured(c, d, cidx, dates, has_amounts=bool(len(d) and d["amount"].notna().any()))
     contacts = c.assign(
@@ -392,6 +418,28 @@ def _prepare(model) -> Prepared:
         unmeasured=unmeasured,
         map_misses=misses,
     )
+
+
+def _key_accounts(ta: pd.DataFrame, c: pd.DataFrame, d: pd.DataFrame) -> tuple[bool, pd.Series, pd.Series]:
+    """Whether there are target accounts; the target account (normalised domain) of each contact and deal.
+
+    By the row's own domain, else its company / account name; a deal's contact is not looked at here.
+    """
+    c_account = pd.Series(np.nan, index=c.index, dtype="str")
+    d_account = pd.Series(np.nan, index=d.index, dtype="str")
+    if not len(ta):
+        return False, c_account, d_account
+    t_dom = normalise_domains(ta["account_domain"])
+    t_name = normalise_names(ta["account_name"])
+    dom_set = set(t_dom.dropna())
+    name_to_dom = {n: d for n, d in zip(t_name, t_dom, strict=True) if isinstance(n, str) and isinstance(d, str)}
+
+    def by_name(u: pd.Series) -> pd.Series:
+        return _normalise_unique(u).map(name_to_dom).astype("str")
+
+    c_account = target_domains(c["company_domain"], dom_set).fillna(on_uniques(c["company"], by_name))
+    d_account = target_domains(d["account_domain"], dom_set).fillna(on_uniques(d["account"], by_name))
+    return True, c_account, d_account
 
 
 def _adgroup_fallback(spend, campaign_display, adgroup_display, cmap, ckey, dkey, contact_codes, c, notes):

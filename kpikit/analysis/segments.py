@@ -166,8 +166,28 @@ def period_label(start: np.ndarray, freq: str) -> list[str]:
     return out
 
 
+def _period_start_by_day(dates, freq: str) -> np.ndarray:
+    """:func:`period_start`, computed once per calendar day in the data's range and spread back.
+
+    Calendar units (months, years) cost far more per element than days; dates span a few
+    hundred days, so a table of those days does the calendar work.
+    """
+    day = np.asarray(dates).astype("datetime64[D]")
+    nat = np.isnat(day)
+    if nat.all():
+        return period_start(day, freq)
+    ints = day.astype(np.int64)
+    lo, hi = int(ints[~nat].min()), int(ints[~nat].max())
+    if hi - lo >= 1 << 20:
+        return period_start(day, freq)
+    table = period_start(np.arange(lo, hi + 1).astype("datetime64[D]"), freq)
+    out = table[np.where(nat, 0, ints - lo)]
+    out[nat] = np.datetime64("NaT")
+    return out
+
+
 def _from_dates(dates, freq: str) -> pd.Categorical:
-    start = period_start(dates, freq)
+    start = _period_start_by_day(dates, freq)
     nat = np.isnat(start)
     days = start.astype(np.int64)
     if len(days) and not nat.all():
@@ -333,7 +353,8 @@ def segment_table(model, by=None, period=None) -> pd.DataFrame:
         if p.has_targets:
             acc = p.contacts["_account"]
             has = acc.notna().to_numpy()
-            ka = pd.DataFrame({**{k: np.asarray(v)[has] for k, v in clabels.items()}, "_a": acc.to_numpy()[has]})
+            # Rows with an account only, selected before the labels and accounts become Python strings.
+            ka = pd.DataFrame({**{k: np.asarray(v[has]) for k, v in clabels.items()}, "_a": acc[has].to_numpy()})
             if dims:
                 ka = ka.groupby(list(dims), observed=True, sort=False)["_a"].nunique().rename("key_account")
                 ka = ka.reset_index()
@@ -356,7 +377,7 @@ def segment_table(model, by=None, period=None) -> pd.DataFrame:
             # Customers: distinct won accounts (account domain, else name, else contact, else deal).
             who = dl["_account"].fillna(dl["account_domain"]).fillna(dl["account"]).fillna(dl["contact_key"])
             who = who.fillna(dl["deal_id"]).to_numpy()[won]
-            cu = pd.DataFrame({**{k: np.asarray(v)[won] for k, v in dlabels.items()}, "_w": who})
+            cu = pd.DataFrame({**{k: np.asarray(v[won]) for k, v in dlabels.items()}, "_w": who})
             if dims:
                 cu = cu.groupby(list(dims), observed=True, sort=False)["_w"].nunique().rename("customers")
                 cu = cu.reset_index()

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "NOT_SET",
@@ -25,6 +28,7 @@ __all__ = [
     "is_plain_id",
     "is_file_stem",
     "normalise_domains",
+    "target_domains",
     "on_uniques",
     "CONTROL_CHARS",
     "strip_controls",
@@ -100,3 +104,39 @@ def normalise_domains(domains: pd.Series) -> pd.Series:
     The one rule key-account matching compares on, applied by the loader and the engine alike.
     """
     return on_uniques(domains, _domain_unique)
+
+
+def target_domains(domains: pd.Series, targets) -> pd.Series:
+    """``normalise_domains(domains)`` where it is one of ``targets`` (normalised domains), else missing.
+
+    Only the rows whose lower-cased text contains a target are normalised: a normalised
+    domain is a piece of the lower-cased cell (Arrow lower-cases character by character),
+    so no other row can match. A million contacts with a few hundred thousand distinct
+    company domains and a few dozen key accounts then cost one lower-case and one
+    substring scan instead of hashing every distinct domain.
+
+    Examples
+    --------
+    >>> target_domains(pd.Series(["https://www.Acme.com/x", "acme.co", "beta.io", None]), {"acme.com"}).tolist()
+    ['acme.com', nan, nan, nan]
+    """
+
+    def among_targets(u: pd.Series) -> pd.Series:
+        dom = normalise_domains(u)
+        return dom.where(dom.isin(targets))
+
+    found = pd.Series(np.nan, index=domains.index, dtype="str")
+    literals = sorted(t for t in targets if isinstance(t, str) and t)
+    if not literals or not len(domains):
+        return found
+    if any("\\E" in t for t in literals):  # cannot be quoted as an RE2 literal: look at every row
+        return on_uniques(domains, among_targets)
+    arr = pa.array(pd.array(domains, dtype="str"))
+    try:
+        hit = pc.match_substring_regex(pc.utf8_lower(arr), "|".join(f"\\Q{t}\\E" for t in literals))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. too many targets for one RE2 pattern
+        return on_uniques(domains, among_targets)
+    rows = np.flatnonzero(hit.fill_null(False).to_numpy(zero_copy_only=False))
+    if len(rows):
+        found.iloc[rows] = on_uniques(domains.iloc[rows], among_targets).to_numpy()
+    return found
