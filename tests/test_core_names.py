@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from kpikit.core.names import is_file_stem, is_plain_id, normalise_domains, on_uniques
+from kpikit.core.names import is_file_stem, is_plain_id, normalise_domains, on_uniques, target_domains
 
 
 @pytest.mark.parametrize("value", ["acme", "acme-industrial", "A_1", "x" * 64])
@@ -54,3 +54,21 @@ def test_on_uniques_calls_the_transform_once_per_distinct_value():
     out = on_uniques(s, upper)
     assert calls == [2]
     assert out.iloc[:5].tolist()[:3] == ["A", "B", "A"] and pd.isna(out.iloc[3])
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["https://www.Acme.com/x", "acme.co", "beta.io", None, "mail@ACME.com:443", "www.acme.com."],
+        ["ACME-İ.com", "acme-i.com", "Straße.de", "STRASSE.de", "ｆｕｌｌ.jp", ""],
+    ],
+)
+def test_target_domains_equals_normalising_every_row(cells):
+    # The substring pre-filter must find exactly what normalising every row and comparing finds,
+    # also for letters Arrow and Python lower-case differently.
+    domains = pd.Series(cells, dtype="str")
+    everything = normalise_domains(domains)
+    targets = set(everything.dropna())
+    for picked in [targets, *({t} for t in targets)]:
+        expected = everything.where(everything.isin(picked))
+        assert target_domains(domains, picked).tolist() == expected.tolist()
