@@ -37,18 +37,23 @@ def fitted(worlds):
 # ------------------------------------------------------------------ the synthetic world
 
 
-def test_backtest_bands_hold_as_often_as_they_say_and_beat_the_13_week_average(worlds):
-    # Three independent clients from one world: bands judged on every origin-week of all three.
-    results = [backtest(m, n_sims=1_000) for m, _, _ in worlds]
-    for bt in results:
-        assert bt.origins >= 10
-        assert bt.wape < bt.baseline_wape, bt.summary()
+def assert_pooled_bands_hold(results):
+    """Over every origin-week of ``results``, 70-90 % of actuals inside the 80 % band and 88-99 % inside the 95 %."""
     frames = pd.concat([bt.frame for bt in results])
     a = frames["actual"]
     cover80 = ((a >= frames["low80"]) & (a <= frames["high80"])).mean()
     cover95 = ((a >= frames["low95"]) & (a <= frames["high95"])).mean()
     assert 0.70 <= cover80 <= 0.90, cover80
     assert 0.88 <= cover95 <= 0.99, cover95
+
+
+def test_backtest_bands_hold_as_often_as_they_say_and_beat_the_13_week_average(worlds):
+    # Three independent clients from one world: bands judged on every origin-week of all three.
+    results = [backtest(m, n_sims=1_000) for m, _, _ in worlds]
+    for bt in results:
+        assert bt.origins >= 10
+        assert bt.wape < bt.baseline_wape, bt.summary()
+    assert_pooled_bands_hold(results)
     # The summary figures are these shares, origin by origin.
     first = results[0]
     inside = (first.frame["actual"] >= first.frame["low80"]) & (first.frame["actual"] <= first.frame["high80"])
@@ -159,12 +164,7 @@ def test_pipeline_bands_hold_in_a_backtest_and_beat_the_13_week_average(worlds):
     for bt in results:
         assert bt.stage == "pipeline" and bt.origins >= 10
         assert bt.wape < bt.baseline_wape, bt.summary()
-    frames = pd.concat([bt.frame for bt in results])
-    a = frames["actual"]
-    cover80 = ((a >= frames["low80"]) & (a <= frames["high80"])).mean()
-    cover95 = ((a >= frames["low95"]) & (a <= frames["high95"])).mean()
-    assert 0.70 <= cover80 <= 0.90, cover80
-    assert 0.88 <= cover95 <= 0.99, cover95
+    assert_pooled_bands_hold(results)
     assert "weekly pipeline forecast" in results[0].sentence()
 
 

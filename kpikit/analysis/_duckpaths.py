@@ -58,6 +58,17 @@ def connect(store):
     return con
 
 
+def _too_small(store, what: str, exc: Exception) -> MemoryLimitError:
+    """The error for DuckDB running out of memory under ``store.memory_limit`` while doing ``what``."""
+    return MemoryLimitError(
+        f"{what} needs more memory than the memory limit allows, even spilling to disk",
+        found=repr(store.memory_limit),
+        expected="a limit that holds DuckDB's working set for this client's touchpoints",
+        fix="raise memory_limit (e.g. --memory-limit 8GB), free disk space in the cache folder, "
+        f"or analyse on a larger machine ({str(exc).splitlines()[0]})",
+    )
+
+
 def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
     """Converting touches and path counts of the Parquet touchpoints (see module docs).
 
@@ -146,13 +157,7 @@ def paths_from_parquet(store, lookup, contacts_cut, converts_c, n_c):
             SELECT ch, coalesce(nxt, CASE WHEN conv THEN {conv_s} ELSE {null_s} END), count(*) FROM w GROUP BY ALL
         """).fetchnumpy()
     except duckdb.OutOfMemoryException as exc:
-        raise MemoryLimitError(
-            "attribution needs more memory than the memory limit allows, even spilling to disk",
-            found=repr(store.memory_limit),
-            expected="a limit that holds DuckDB's working set for this client's touchpoints",
-            fix="raise memory_limit (e.g. --memory-limit 8GB), free disk space in the cache folder, "
-            f"or analyse on a larger machine ({str(exc).splitlines()[0]})",
-        ) from None
+        raise _too_small(store, "attribution", exc) from None
     finally:
         con.close()
     size = k + 3
@@ -193,13 +198,7 @@ def key_visits(store, lookup, is_key_c) -> int:
             JOIN (SELECT DISTINCT {fold}(key) AS jk FROM wanted) w ON w.jk = {fold}(t.contact_key)
         """).fetchone()
     except duckdb.OutOfMemoryException as exc:
-        raise MemoryLimitError(
-            "counting key-account visits needs more memory than the memory limit allows, even spilling to disk",
-            found=repr(store.memory_limit),
-            expected="a limit that holds DuckDB's working set for this client's touchpoints",
-            fix="raise memory_limit (e.g. --memory-limit 8GB), free disk space in the cache folder, "
-            f"or analyse on a larger machine ({str(exc).splitlines()[0]})",
-        ) from None
+        raise _too_small(store, "counting key-account visits", exc) from None
     finally:
         con.close()
     return int(n)
