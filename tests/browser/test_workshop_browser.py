@@ -178,10 +178,12 @@ def test_workshop_in_voila(client_dir, expected, browser_page, tmp_path):
             time.sleep(0.2)
         assert f"kpikit workshop: http://127.0.0.1:{port}/" in log.read_text()
         _wait_http(f"http://127.0.0.1:{port}/voila/static/", proc, timeout=60)  # not /: that would run the notebook
-        page.goto(f"http://127.0.0.1:{port}/", timeout=300_000)  # Voila answers once every cell ran
+        page.goto(f"http://127.0.0.1:{port}/", timeout=300_000)
         _move_targeting_slider(page, expected, "voila")
         # no code on screen in the app: no editor, and no line of the workbook's code visible
         explorers = page.locator(".kpk-explorer")
+        # Progressive rendering: the page is live while later cells still run, so wait for the last one.
+        explorers.nth(len(EXPLORERS) - 1).wait_for(timeout=300_000)
         assert explorers.count() == len(EXPLORERS)
         for i in range(len(EXPLORERS)):  # every explorer drew its charts, offline
             box = explorers.nth(i)
