@@ -574,7 +574,7 @@ def _forecast_grid(cube: Cube, H: int, top: dict[str, float] | None, S: int) -> 
     stages = {s: uniforms((S, H)) for s in ("opportunity", "won", "revenue")}
     # Pipeline draws from the engine's second stream of the seed: the other stages' grid stays as it was.
     side = np.random.default_rng([fc.seed, 1])
-    opp_amounts = np.asarray(getattr(fc, "opp_amounts", np.zeros(0)), dtype="float64")
+    opp_amounts = np.asarray(fc.opp_amounts, dtype="float64")
     opp_prefix = _amount_prefix(side, opp_amounts, S, H)
     u = side.random((S, H))
     stages["pipeline"] = (u, ndtri(u))
