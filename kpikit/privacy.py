@@ -282,16 +282,17 @@ def key_ints(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     arr = chunks.chunk(0) if chunks.num_chunks == 1 else chunks.combine_chunks()  # one chunk: no copy
     valid = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     bounds = offsets(arr)
-    lengths = np.diff(bounds)
-    if not np.all(lengths[valid] == 16) or np.any(lengths[~valid] != 0):
-        return None
+    # In blocks: the temporaries stay small and reused, so the cost stays linear in the number
+    # of keys instead of paging in fresh memory for each of them.
+    for at in range(0, n, _KEY_BLOCK):
+        lengths = np.diff(bounds[at : at + _KEY_BLOCK + 1])
+        if np.any(lengths != np.where(valid[at : at + _KEY_BLOCK], 16, 0)):
+            return None
     every = bool(valid.all())
     ints = np.empty(n, dtype=np.uint64) if every else np.zeros(n, dtype=np.uint64)
     packed = ints if every else np.empty(int(valid.sum()), dtype=np.uint64)  # no copy when none is missing
     if len(packed):
         data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[bounds[0] : bounds[-1]]
-        # In blocks: the temporaries stay small and reused, so the cost stays linear in the
-        # number of keys instead of paging in fresh memory for each of them.
         for at in range(0, len(packed), _KEY_BLOCK):
             words = np.ascontiguousarray(data[16 * at : 16 * (at + _KEY_BLOCK)]).view("<u8")
             half, ok = _hex_words(words)

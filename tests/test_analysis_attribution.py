@@ -1,3 +1,4 @@
+import importlib
 import json
 import re
 
@@ -217,3 +218,75 @@ def test_a_touch_the_day_after_a_date_only_conversion_gets_no_credit():
 def test_a_mistyped_attribution_option_is_an_option_error_that_says_what_was_meant(kwargs, meant):
     with pytest.raises(OptionError, match=re.escape(f"did you mean {meant!r}?")):
         attribution(tiny_model(), **kwargs)
+
+
+def test_path_order_in_blocks_is_the_stable_order_by_path_then_time(monkeypatch):
+    attr = importlib.import_module("kpikit.analysis.attribution")  # the module: the package exports the function
+    rng = np.random.default_rng(11)
+    n = 50_000
+    path = rng.integers(0, 3_000, n)
+    for unit in (1_000_000, 1):  # whole seconds (a smaller key), then microseconds
+        ts = 1_700_000_000_000_000 + rng.integers(0, 40_000, n) * unit
+        ts[rng.integers(0, n, 2_000)] = ts[0]  # ties: same path and time keep their row order
+        want = np.lexsort((np.arange(n), ts, path))
+        monkeypatch.setattr(attr, "_TOUCH_BLOCK", 4_096)
+        monkeypatch.setattr(attr, "_SORT_BUCKET", 512)
+        order, p_sorted, t_sorted = attr._path_order(path, ts)
+        assert order.tolist() == want.tolist()
+        assert (p_sorted == path[want]).all() and (t_sorted == ts[want]).all()
+        # A spent buffer lent as scratch gives the same answer; one that is the input itself is not used.
+        kept = path.copy()
+        for scratch in (np.full(n + 10, -7), path):
+            order2, p2, t2 = attr._path_order(path, ts, scratch=scratch)
+            assert order2.tolist() == want.tolist() and (p2 == kept[want]).all() and (t2 == ts[want]).all()
+            assert (path == kept).all()
+
+
+def test_markov_counts_from_narrow_channel_codes_do_not_overflow():
+    attr = importlib.import_module("kpikit.analysis.attribution")
+    rng = np.random.default_rng(5)
+    k, n = 40, 20_000  # (k + 3) * k is far past what int8 holds
+    path = np.sort(rng.integers(0, 3_000, n))
+    ch = rng.integers(0, k, n)
+    converts = rng.random(3_000) < 0.3
+    wide = attr._transition_counts(path, ch, converts, k)
+    assert (attr._transition_counts(path, ch.astype(np.int8), converts, k) == wide).all()
+    assert wide.sum() == n + len(np.unique(path))  # every touch leaves once, every path starts once
+
+
+def test_paths_built_in_blocks_equal_paths_built_whole(monkeypatch):
+    from kpikit.analysis._prepare import prepare
+    from kpikit.samples import synthetic_model
+
+    attr = importlib.import_module("kpikit.analysis.attribution")
+    model = synthetic_model(4_000, 12_000, seed=2)
+    whole = attr.build_paths(model)
+    credits = attribution(model).credits
+    monkeypatch.setattr(attr, "_TOUCH_BLOCK", 1_000)
+    monkeypatch.setattr(attr, "_SORT_BUCKET", 256)
+    fresh = model.replace()
+    prepare(fresh)
+    blocks = attr.build_paths(fresh)
+    for name in ("ch", "path", "ts", "converts", "value"):
+        assert np.array_equal(getattr(blocks, name), getattr(whole, name)), name
+    for cut in ("conv_ts", "lead_cut", "opp_cut"):
+        assert np.array_equal(getattr(blocks, cut).exact, getattr(whole, cut).exact), cut
+        assert np.array_equal(getattr(blocks, cut).day, getattr(whole, cut).day), cut
+    assert (blocks.orphan_touches, blocks.after_conversion) == (whole.orphan_touches, whole.after_conversion)
+    assert whole.after_conversion > 0 and blocks.channels == whole.channels
+    pd.testing.assert_frame_equal(attribution(fresh).credits, credits)
+
+
+def test_channel_codes_from_a_chunked_column_are_the_factorize_codes_of_the_filled_column():
+    import pyarrow as pa
+
+    attr = importlib.import_module("kpikit.analysis.attribution")
+    # Several Arrow chunks (as a concatenated or Parquet-read column has), missing values in a later chunk.
+    chunks = pa.chunked_array([["paid social", "email"], ["direct", None, "email"], [None, "organic", "direct"]])
+    channel = pd.Series(pd.arrays.ArrowStringArray(chunks)).astype("str")
+    codes, uniques = attr._channel_codes(channel)
+    want_codes, want_uniques = pd.factorize(channel.fillna(attr.NOT_SET), use_na_sentinel=False)
+    assert codes.tolist() == want_codes.tolist() and uniques == list(want_uniques)
+    assert codes.dtype == np.int8
+    empty_codes, empty_uniques = attr._channel_codes(channel[:0])
+    assert len(empty_codes) == 0 and empty_uniques == []

@@ -28,3 +28,18 @@ def test_lookup_gives_first_rows_and_minus_one_for_strangers():
     lookup = ContactLookup(contacts)
     touches = pd.concat([contacts.iloc[[5, 99_999, 100_000, 100_001]], hash_emails(pd.Series(["new@x.co"]), "salt")])
     assert lookup.positions(touches).tolist() == [5, 99_999, 5, -1, -1]
+
+
+def test_lookup_in_blocks_finds_the_same_rows_and_falls_back_to_text_for_a_late_non_hex_key(monkeypatch):
+    import kpikit.analysis._prepare as prep
+
+    contacts = hash_emails(pd.Series([f"p{i}@x.co" for i in range(5_000)] + [None]), "salt")
+    rng = np.random.default_rng(3)
+    touches = contacts.iloc[rng.integers(0, len(contacts), 20_000)].reset_index(drop=True)
+    whole = ContactLookup(contacts).positions(touches)
+    monkeypatch.setattr(prep, "_LOOKUP_BLOCK", 1_000)  # 20 blocks
+    assert (ContactLookup(contacts).positions(touches) == whole).all()
+    assert (whole[touches.isna().to_numpy()] == -1).all() and (whole >= 0).sum() > 19_000
+    # A key that is not 16 hex digits in the last block: every key is matched as text instead, same rows.
+    odd = pd.concat([touches, pd.Series(["not-a-hashed-key", contacts.iloc[7]], dtype="str")], ignore_index=True)
+    assert ContactLookup(contacts).positions(odd).tolist() == [*whole.tolist(), -1, 7]

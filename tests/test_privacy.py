@@ -49,6 +49,15 @@ def test_key_ints_round_trip_the_hex_keys():
     many = pd.Series([f"{i:016x}" for i in range(200_000)])
     assert key_ints(many)[0].tolist() == list(range(200_000))
     assert key_ints(pd.concat([many, pd.Series(["zzzzzzzzzzzzzzzz"])], ignore_index=True)) is None
+    # The lengths are checked in blocks too: a short key, or an empty text where a key is missing, past the first.
+    assert key_ints(pd.concat([many, pd.Series(["00ff"])], ignore_index=True)) is None
+    assert key_ints(pd.concat([many, pd.Series([""])], ignore_index=True)) is None
+    ints, valid = key_ints(pd.concat([many, pd.Series([None, "00000000000000ff"], dtype="str")], ignore_index=True))
+    assert (
+        valid[-2:].tolist() == [False, True]
+        and int(ints[-1]) == 255
+        and ints[:200_000].tolist() == list(range(200_000))
+    )
 
 
 def test_collision_free_on_many_distinct_emails():

@@ -216,6 +216,9 @@ class _PartitionedIndex:
         return out
 
 
+_LOOKUP_BLOCK = 1 << 22
+
+
 class ContactLookup:
     """contact_key -> row position of its first occurrence in contacts.
 
@@ -247,17 +250,34 @@ class ContactLookup:
         if self.n == 0 or not len(values):
             return np.full(len(values), -1, dtype=np.int64)
         if self._ints is not None:
-            other = key_ints(values)
-            if other is not None:
-                ints, valid = other
-                if self._index is None:  # integer hash indexes, built once
-                    self._index = _PartitionedIndex(self._first_keys, self._rows)
-                return np.where(valid, self._index.rows_of(ints), -1).astype(np.int64)
+            out = self._int_positions(values)
+            if out is not None:
+                return out
             if self._set is None:  # values are not all hex: fall back to text matching
                 self._set = pa.array(self._keys.astype("str").array).take(pa.array(self.first))
         arr = pa.array(values.astype("str").array)
         idx = pc.index_in(arr, value_set=self._set).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         return np.where(idx >= 0, self.first[np.maximum(idx, 0)], -1)
+
+    def _int_positions(self, values: pd.Series) -> np.ndarray | None:
+        """:meth:`positions` by integer keys, a block of values at a time (None if some value is not hex).
+
+        Only the answer is as long as ``values``: the keys' integers and the lookup's
+        temporaries are one block long and reused, where whole-column temporaries (about 40
+        bytes a touchpoint) would page in fresh memory at every step of a large model.
+        """
+        if self._index is None:  # integer hash indexes, built once
+            self._index = _PartitionedIndex(self._first_keys, self._rows)
+        out = np.empty(len(values), dtype=np.int64)
+        for a in range(0, len(values), _LOOKUP_BLOCK):
+            got = key_ints(values.iloc[a : a + _LOOKUP_BLOCK])
+            if got is None:
+                return None
+            ints, valid = got
+            rows = self._index.rows_of(ints)
+            rows[~valid] = -1
+            out[a : a + len(rows)] = rows
+        return out
 
 
 def _prepare(model) -> Prepared:

@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpikit._arrowtext import as_arrow
 from kpikit.analysis._prepare import prepare
 from kpikit.analysis.stats import MIN_MARKOV_CONVERSIONS
 from kpikit.core.measures import STAGES
@@ -155,25 +156,34 @@ class Cutoff:
     day: np.ndarray
 
     @classmethod
-    def of(cls, dates: np.ndarray, pad: int = 0) -> Cutoff:
-        d = dates.astype("datetime64[us]")
-        nat = np.isnat(d)
-        t = d.astype(np.int64)
-        start = d.astype("datetime64[D]").astype("datetime64[us]").astype(np.int64)
+    def of(cls, dates: np.ndarray, pad: int = 0, keep: np.ndarray | None = None) -> Cutoff:
+        """The cutoffs of ``dates`` (missing: never), then ``pad`` paths that never cut; only where ``keep``.
+
+        Examples
+        --------
+        >>> cut = Cutoff.of(np.array(["2024-01-02T10:30", "2024-01-03", "NaT"], dtype="datetime64[us]"), pad=1)
+        >>> (cut.exact[:2] - cut.day[:2]).tolist(), bool((cut.exact[2:] == np.iinfo(np.int64).max).all())
+        ([-48599999999, 0], True)
+        """
+        t_all = dates.astype("datetime64[us]", copy=False).view(np.int64)
         big = np.iinfo(np.int64).max
-        day = np.where(nat, big, start + _DAY_US)
-        exact = np.where(nat, big, np.where(t != start, t + 1, start + _DAY_US))
-        tail = np.full(pad, big, dtype=np.int64)
-        return cls(np.concatenate([exact, tail]), np.concatenate([day, tail]))
+        exact = np.full(len(t_all) + pad, big, dtype=np.int64)
+        day = np.full(len(t_all) + pad, big, dtype=np.int64)
+        for a in range(0, len(t_all), _TOUCH_BLOCK):  # a block at a time: no temporaries the size of the data
+            t = t_all[a : a + _TOUCH_BLOCK]
+            start = t - t % _DAY_US  # the day's midnight (floored, also before 1970)
+            end = start + _DAY_US
+            cut = t != np.iinfo(np.int64).min  # NaT
+            if keep is not None:
+                cut &= keep[a : a + _TOUCH_BLOCK]
+            day[a : a + len(t)] = np.where(cut, end, big)
+            exact[a : a + len(t)] = np.where(cut, np.where(t != start, t + 1, end), big)
+        return cls(exact, day)
 
     def at(self, idx: np.ndarray, ts: np.ndarray) -> np.ndarray:
         """The cutoff that applies to touches at times ``ts`` on paths ``idx``."""
         timed = ts % _DAY_US != 0
         return np.where(timed, self.exact[idx], self.day[idx])
-
-    def only(self, keep: np.ndarray) -> Cutoff:
-        big = np.iinfo(np.int64).max
-        return Cutoff(np.where(keep, self.exact, big), np.where(keep, self.day, big))
 
 
 def build_paths(model, outcome: str | None = None) -> Paths:
@@ -208,46 +218,32 @@ def build_paths(model, outcome: str | None = None) -> Paths:
     with ThreadPoolExecutor(1) as pool:
         # Arrow's dictionary encoding releases the GIL: the channel codes come on the second core
         # while the contact lookup (integer hashing, also without the GIL) runs here.
-        channels = pool.submit(pd.factorize, tp["channel"].astype("str").fillna(NOT_SET), use_na_sentinel=False)
-        pos = p.lookup.positions(tp["contact_key"])
+        channels = pool.submit(_channel_codes, tp["channel"])
+        codes = p.lookup.positions(tp["contact_key"])  # a new array: the unknown keys' ids are written into it
         ch_codes, ch_uniques = channels.result()
-    unknown = (pos < 0) & tp["contact_key"].notna().to_numpy()
-    codes = pos  # a new array: the unknown keys' ids are written into it
+    unknown = (codes < 0) & tp["contact_key"].notna().to_numpy()
     n_unknown = 0
     if unknown.any():
         ucodes, uniq = pd.factorize(tp["contact_key"][unknown])
         codes[unknown] = n_c + ucodes
         n_unknown = len(uniq)
+    del unknown
     n_paths = n_c + n_unknown
     pad_b = np.zeros(n_unknown, dtype=bool)
     converts = np.concatenate([conv_c, pad_b])
     value = np.concatenate([value_c, np.zeros(n_unknown)])
-    conv_ts = Cutoff.of(conv_date, n_unknown).only(converts)
+    conv_ts = Cutoff.of(conv_date, n_unknown, keep=conv_c)
     lead_cut = Cutoff.of(c["created_date"].to_numpy(), n_unknown)
     opp_cut = Cutoff.of(c["_d_opportunity"].to_numpy(), n_unknown)
 
     ts = tp["timestamp"].to_numpy().astype("datetime64[us]", copy=False).view(np.int64)  # read only
-    keep = codes >= 0
-    orphan = int((~keep).sum())
-    # Touches after the conversion do not get credit. Only converting paths have a cutoff (the others'
-    # is the largest int64), so only their touches are compared with it.
-    keep &= ts != np.iinfo(np.int64).min  # NaT
-    after = ts == np.iinfo(np.int64).max
-    on_conv = np.flatnonzero(keep & converts[np.maximum(codes, 0)])
-    after[on_conv] = ts[on_conv] >= conv_ts.at(codes[on_conv], ts[on_conv])
-    after &= keep
-    keep &= ~after
-    n_after = int(after.sum())
-    idx = np.flatnonzero(keep)
-    # The channel codes are gathered in the new order from a narrow copy: a random read of 1 or 2 bytes
-    # a touch stays in the CPU cache where one of 8 bytes does not.
-    narrow = np.int8 if len(ch_uniques) <= 127 else np.int16 if len(ch_uniques) <= 32767 else np.int64
-    ch_dtype, ch_kept = ch_codes.dtype, ch_codes[idx].astype(narrow)
-    path_kept, ts_kept = codes[idx], ts[idx]
-    del ch_codes, codes, pos, ts, keep, after, idx, unknown  # the touchpoint-sized arrays, before the sort's peak
-    order, path, ts_sorted = _path_order(path_kept, ts_kept)
-    del path_kept, ts_kept
-    ch = ch_kept[order].astype(ch_dtype)
+    path_kept, ts_kept, ch_kept, orphan, n_after = _kept_touches(codes, ts, ch_codes, converts, conv_ts)
+    del ch_codes  # the touchpoint-sized arrays, before the sort's peak
+    order, path, ts_sorted = _path_order(path_kept, ts_kept, scratch=codes)  # codes are spent: their memory is reused
+    del codes, path_kept, ts_kept
+    # The channel codes stay narrow (1 or 2 bytes a touch): a random read of those stays in the CPU
+    # cache where one of 8 bytes does not, and the paths hold 7 bytes a touch less.
+    ch = ch_kept[order]
     has_touch = np.bincount(path, minlength=n_paths) > 0
     # Converted contacts whose path has no touch (or no touchpoints at all).
     no_touch = conv_c & ~has_touch[:n_c]
@@ -272,6 +268,74 @@ def build_paths(model, outcome: str | None = None) -> Paths:
     )
 
 
+#: Touches handled at a time by the per-touch steps of :func:`build_paths`: every temporary is a
+#: block long and reused, where whole-column temporaries (a dozen arrays of 8 bytes a touch) would
+#: page in fresh memory at every step of a large model, which costs more than the arithmetic.
+_TOUCH_BLOCK = 1 << 20
+
+
+def _channel_codes(channel: pd.Series) -> tuple[np.ndarray, list]:
+    """Code of each touch's channel (first-appearance order, missing as ``(not set)``), in the narrowest int.
+
+    What ``pd.factorize(channel.fillna(NOT_SET))`` gives, from Arrow's dictionary encoding
+    (int32 codes, not int64) without the GIL.
+
+    Examples
+    --------
+    >>> codes, uniques = _channel_codes(pd.Series(["email", None, "email", "direct"], dtype="str"))
+    >>> codes.tolist(), uniques, codes.dtype.name
+    ([0, 1, 0, 2], ['email', '(not set)', 'direct'], 'int8')
+    """
+    arr = as_arrow(channel)
+    if arr.null_count:
+        arr = arr.fill_null(NOT_SET)
+    enc = arr.dictionary_encode()
+    if not len(channel):
+        return np.zeros(0, dtype=np.int8), []
+    uniques = enc.chunk(enc.num_chunks - 1).dictionary.to_pylist()  # every chunk shares the whole dictionary
+    narrow = np.int8 if len(uniques) <= 127 else np.int16 if len(uniques) <= 32767 else np.int32
+    codes = np.empty(len(channel), dtype=narrow)
+    at = 0
+    for chunk in enc.chunks:
+        codes[at : at + len(chunk)] = chunk.indices.to_numpy(zero_copy_only=False)
+        at += len(chunk)
+    return codes, uniques
+
+
+def _kept_touches(codes, ts, ch_codes, converts, conv_ts):
+    """The touches that get credit, in row order: path id, time and channel code of each; and what was left out.
+
+    A touch is left out without a known path (``orphan``: no contact key), without a time,
+    or at or after its path's conversion (``after``; only converting paths have a cutoff,
+    the others' is the largest int64, so only their touches are compared with it).
+    """
+    n = len(codes)
+    # Untouched tails of these are never paged in: only the kept touches are written.
+    path_out = np.empty(n, dtype=np.int64)
+    ts_out = np.empty(n, dtype=np.int64)
+    ch_out = np.empty(n, dtype=ch_codes.dtype)
+    kept = orphan = n_after = 0
+    nat, big = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    for a in range(0, n, _TOUCH_BLOCK):
+        cb, tb = codes[a : a + _TOUCH_BLOCK], ts[a : a + _TOUCH_BLOCK]
+        keep = cb >= 0
+        orphan += len(cb) - int(np.count_nonzero(keep))
+        keep &= tb != nat
+        after = tb == big
+        on_conv = np.flatnonzero(keep & converts[np.maximum(cb, 0)])
+        after[on_conv] = tb[on_conv] >= conv_ts.at(cb[on_conv], tb[on_conv])
+        after &= keep
+        keep &= ~after
+        n_after += int(np.count_nonzero(after))
+        idx = np.flatnonzero(keep)
+        z = kept + len(idx)
+        np.take(cb, idx, out=path_out[kept:z])
+        np.take(tb, idx, out=ts_out[kept:z])
+        np.take(ch_codes[a : a + _TOUCH_BLOCK], idx, out=ch_out[kept:z])
+        kept = z
+    return path_out[:kept], ts_out[:kept], ch_out[:kept], orphan, n_after
+
+
 def _paths_out_of_core(p, store, outcome, conv_date, conv_c, value_c, n_c) -> Paths:
     """:func:`build_paths` by DuckDB over the cached Parquet touchpoints (:mod:`kpikit.analysis._duckpaths`).
 
@@ -280,7 +344,7 @@ def _paths_out_of_core(p, store, outcome, conv_date, conv_c, value_c, n_c) -> Pa
     from kpikit.analysis._duckpaths import paths_from_parquet
 
     c = p.contacts
-    got = paths_from_parquet(store, p.lookup, Cutoff.of(conv_date).only(conv_c), conv_c, n_c)
+    got = paths_from_parquet(store, p.lookup, Cutoff.of(conv_date, keep=conv_c), conv_c, n_c)
     n_unknown = got["n_unknown"]
     n_paths = n_c + n_unknown
     converts = np.concatenate([conv_c, np.zeros(n_unknown, dtype=bool)])
@@ -294,7 +358,7 @@ def _paths_out_of_core(p, store, outcome, conv_date, conv_c, value_c, n_c) -> Pa
         ts=got["ts"],
         converts=converts,
         value=np.concatenate([value_c, np.zeros(n_unknown)]),
-        conv_ts=Cutoff.of(conv_date, n_unknown).only(converts),
+        conv_ts=Cutoff.of(conv_date, n_unknown, keep=conv_c),
         lead_cut=Cutoff.of(c["created_date"].to_numpy(), n_unknown),
         opp_cut=Cutoff.of(c["_d_opportunity"].to_numpy(), n_unknown),
         n_paths=n_paths,
@@ -308,7 +372,9 @@ def _paths_out_of_core(p, store, outcome, conv_date, conv_c, value_c, n_c) -> Pa
     )
 
 
-def _path_order(path: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _path_order(
+    path: np.ndarray, ts: np.ndarray, scratch: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stable order by (path, time), and ``path`` and ``ts`` in that order.
 
     One bucketed argsort of a combined integer key when it fits in 62 bits: ``np.lexsort``
@@ -317,6 +383,9 @@ def _path_order(path: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarra
     unstably, then only the runs of equal keys (same path, same time: rare) are put back in
     row order, which gives exactly the stable order. The sorted path and time are read back
     from the sorted key (a division, in order) instead of gathered at random from the rows.
+    ``scratch``, an int64 array at least as long that the caller no longer needs, holds the
+    key and then the sorted path: memory already paged in, where a new array of that size
+    pages in fresh memory (on a large model that costs more than the arithmetic).
 
     Examples
     --------
@@ -324,27 +393,44 @@ def _path_order(path: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarra
     >>> order.tolist(), path.tolist(), (ts // 1_000_000).tolist()
     ([1, 3, 2, 0], [0, 0, 1, 1], [9, 9, 2, 5])
     """
-    if len(ts) == 0:
+    n = len(ts)
+    if n == 0:
         return np.zeros(0, dtype=np.int64), path[:0], ts[:0]
-    t0 = ts.min()
-    rel = ts - t0
-    unit = 1_000_000
-    secs, frac = np.divmod(rel, unit)
-    if frac.any():
-        unit = 1
-    else:  # whole seconds: a smaller key
-        rel = secs
-    span = int(rel.max()) + 1
-    if (int(path.max()) + 1) * span < 2**62:
-        key = path.astype(np.int64) * span + rel
-        del rel, secs, frac
-        order, sorted_key = _bucketed_argsort(key)
-        del key
-        path_sorted, rel_sorted = np.divmod(sorted_key, span)
-        return _stable_ties(order, sorted_key), path_sorted.astype(path.dtype, copy=False), rel_sorted * unit + t0
-    first = np.argsort(rel, kind="stable")
-    order = first[np.argsort(path[first], kind="stable")]
-    return order, path[order], ts[order]
+    t0 = int(ts.min())
+    blocks = range(0, n, _TOUCH_BLOCK)
+    whole = all(not ((ts[a : a + _TOUCH_BLOCK] - t0) % 1_000_000).any() for a in blocks)
+    unit = 1_000_000 if whole else 1  # whole seconds: a smaller key
+    # The key is built, and read back, a block at a time in one array: no temporaries the size of the data.
+    reuse = (  # a buffer of our dtype, not much longer (the sorted path keeps it alive), sharing no memory
+        scratch is not None
+        and scratch.dtype == np.int64 == path.dtype
+        and n <= len(scratch) <= 2 * n
+        and not np.may_share_memory(scratch, path)
+        and not np.may_share_memory(scratch, ts)
+    )
+    key = scratch[:n] if reuse else np.empty(n, dtype=np.int64)
+    for a in blocks:
+        np.subtract(ts[a : a + _TOUCH_BLOCK], t0, out=key[a : a + _TOUCH_BLOCK])
+        if unit > 1:
+            key[a : a + _TOUCH_BLOCK] //= unit
+    span = int(key.max()) + 1
+    if (int(path.max()) + 1) * span >= 2**62:
+        first = np.argsort(key, kind="stable")
+        order = first[np.argsort(path[first], kind="stable")]
+        return order, path[order], ts[order]
+    for a in blocks:
+        key[a : a + _TOUCH_BLOCK] += path[a : a + _TOUCH_BLOCK].astype(np.int64) * span
+    order, sorted_key = _bucketed_argsort(key)
+    order = _stable_ties(order, sorted_key)
+    path_sorted = key if path.dtype == np.int64 else np.empty(n, dtype=path.dtype)  # the key is spent
+    del key
+    for a in blocks:  # the sorted times overwrite the sorted key
+        q, r = np.divmod(sorted_key[a : a + _TOUCH_BLOCK], span)
+        path_sorted[a : a + _TOUCH_BLOCK] = q
+        r *= unit
+        r += t0
+        sorted_key[a : a + _TOUCH_BLOCK] = r
+    return order, path_sorted, sorted_key
 
 
 _SORT_BUCKET = 1 << 13
@@ -377,28 +463,26 @@ def _bucketed_argsort(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     bucket = (key >> max(bits - nb, 0)).astype(np.uint16)
     rows = np.argsort(bucket, kind="stable")  # radix sort for 16-bit keys
     bounds = np.concatenate([[0], np.cumsum(np.bincount(bucket, minlength=1 << nb))])
+    del bucket
     sorted_key = key[rows]
-    out = np.empty_like(rows)
 
-    def sort_buckets(j0: int, j1: int) -> None:
+    def sort_buckets(j0: int, j1: int) -> None:  # each bucket in place: no third array of the data's size
         for a, z in zip(bounds[j0:j1].tolist(), bounds[j0 + 1 : j1 + 1].tolist(), strict=True):
             if z - a > 1:
                 o = np.argsort(sorted_key[a:z])
-                out[a:z] = rows[a:z][o]
+                rows[a:z] = rows[a:z][o]
                 sorted_key[a:z] = sorted_key[a:z][o]
-            elif z > a:
-                out[a] = rows[a]
 
     mid = int(np.searchsorted(bounds, n // 2))  # about half of the rows each
     with ThreadPoolExecutor(1) as pool:
         other = pool.submit(sort_buckets, mid, len(bounds) - 1)
         sort_buckets(0, mid)
         other.result()
-    return out, sorted_key
+    return rows, sorted_key
 
 
 def _stable_ties(order: np.ndarray, sorted_key: np.ndarray) -> np.ndarray:
-    """``order`` (an unstable argsort of a key) with every run of equal keys in ascending row order.
+    """``order`` (an unstable argsort of a key) with every run of equal keys in ascending row order, in place.
 
     Examples
     --------
@@ -414,9 +498,8 @@ def _stable_ties(order: np.ndarray, sorted_key: np.ndarray) -> np.ndarray:
     at = np.flatnonzero(tie)
     # Sorting the tied rows by (key, row) is small: ties are rows of one path at one instant.
     fixed = at[np.lexsort((order[at], sorted_key[at]))]
-    out = order.copy()
-    out[at] = order[fixed]
-    return out
+    order[at] = order[fixed]  # in place: the right side is gathered first
+    return order
 
 
 # --- models ---------------------------------------------------------------------------
@@ -575,7 +658,7 @@ def _transition_counts(path: np.ndarray, ch: np.ndarray, converts: np.ndarray, k
     counts = np.zeros(size * size, dtype=np.int64)
     for a in range(0, m, _COUNT_BLOCK):
         b = min(a + _COUNT_BLOCK, m)
-        p, c = path[a:b], ch[a:b]
+        p, c = path[a:b], ch[a:b].astype(np.int64)  # narrow codes: c * size must not overflow
         p_next, c_next = path[a + 1 : b + 1], ch[a + 1 : b + 1]  # one touch past the block, if any
         first = np.ones(b - a, dtype=bool)
         first[1:] = p[1:] != p[:-1]
