@@ -13,6 +13,11 @@ high-water mark above the shared model. The results are cross-checked before tim
 CPU seconds (user + system, all threads) are printed beside wall time: on a loaded machine DuckDB's
 threads wait for cores, so compare wall-time ratios only within one quiet run.
 
+``--profile`` prints, instead, where kpikit's time and memory go: each step of the same work
+(preparation, funnel, cost per outcome, path building, the rule models, Markov) timed on its own
+in one forked child, with its peak memory above the step's start, and the path build's main
+functions under cProfile (main thread only: the channel codes run beside the lookup).
+
 ``--memory-limit`` also times kpikit's out-of-core path (attribution paths built by DuckDB over the
 touchpoints as Parquet, within that limit; the Parquet file is written before the timing) and checks
 that its results equal the in-memory ones exactly.
@@ -242,6 +247,78 @@ def check(k, d) -> None:
         assert np.allclose(got.to_numpy(float), want.to_numpy(float), rtol=1e-6), model
 
 
+def _profile_child(model, queue):
+    import cProfile
+    import pstats
+
+    from kpikit.analysis import ATTRIBUTION_MODELS, cost_per_outcome, funnel
+    from kpikit.analysis._prepare import prepare
+    from kpikit.analysis.attribution import build_paths
+
+    m = model.replace()
+    params = {"half_life_days": 7.0}
+    state = {}
+
+    def rules(m):
+        for name in RULE_MODELS:
+            ATTRIBUTION_MODELS[name].credit(state["paths"], params)
+
+    steps = [
+        ("prepare (names, joins, key accounts)", prepare),
+        ("funnel by campaign", lambda m: funnel(m, by="campaign")),
+        ("cost per outcome by campaign", lambda m: cost_per_outcome(m, by="campaign")),
+        ("attribution paths (build_paths)", lambda m: state.update(paths=build_paths(m))),
+        ("7 rule-based models", rules),
+        ("markov", lambda m: ATTRIBUTION_MODELS["markov"].credit(state["paths"], params)),
+    ]
+    rows = []
+    for name, fn in steps:
+        _reset_hwm()
+        start = _rss_kb("VmRSS")
+        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        fn(m)
+        wall, r1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        rows.append((name, wall, cpu, (_rss_kb("VmHWM") - start) / 1024))
+    prof = cProfile.Profile()
+    prof.runcall(build_paths, m)
+    stats = pstats.Stats(prof).stats
+    parts = {}
+    wanted = {("_prepare.py", "positions"), ("attribution.py", "_kept_touches"), ("attribution.py", "_path_order")}
+    wanted |= {("attribution.py", "of"), ("algorithms.py", "factorize")}
+    for (file, _line, func), (_cc, _nc, _tt, cum, _callers) in stats.items():
+        if (Path(file).name, func) in wanted:
+            parts[func] = parts.get(func, 0.0) + cum
+    queue.put((rows, parts))
+
+
+def profile(n_contacts: int, n_touchpoints: int) -> None:
+    """Print each step's wall time, CPU time and peak memory for one synthetic client."""
+    from kpikit.samples import synthetic_model
+
+    model = synthetic_model(n_contacts, n_touchpoints, seed=0)
+    print(f"model: {model!r}")
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_profile_child, args=(model, q))
+    p.start()
+    rows, parts = q.get()
+    p.join()
+    for name, wall, cpu, peak in rows:
+        print(f"  {name:<38} {wall:6.2f} s wall {cpu:6.2f} s CPU   peak above its start: {peak:6.0f} MiB")
+    print(f"  {'total':<38} {sum(r[1] for r in rows):6.2f} s wall {sum(r[2] for r in rows):6.2f} s CPU")
+    words = {
+        "positions": "contact lookup (key hashing)",
+        "of": "conversion, lead and opportunity cutoffs",
+        "_kept_touches": "touches kept, orphan and after-conversion counts",
+        "_path_order": "sort by (path, time)",
+        "factorize": "ids for unknown contact keys",
+    }
+    print("  build_paths under cProfile (cumulative, main thread):")
+    for func, cum in sorted(parts.items(), key=lambda kv: -kv[1]):
+        print(f"    {words.get(func, func):<52} {cum:6.2f} s")
+
+
 def bench(n_contacts: int, n_touchpoints: int, repeat: int, memory_limit: str | None) -> dict:
     """Time every engine on one synthetic client; print the table; return the best times."""
     from kpikit.samples import synthetic_model
@@ -287,7 +364,12 @@ def main() -> None:
     ap.add_argument(
         "--scale", type=int, default=1, metavar="K", help="also run K times the size and print how the time grew"
     )
+    ap.add_argument("--profile", action="store_true", help="print where kpikit's time and memory go, step by step")
     args = ap.parse_args()
+    if args.profile:
+        for k in sorted({1, args.scale}):
+            profile(args.contacts * k, args.touchpoints * k)
+        return
     import duckdb  # noqa: F401  (import cost outside the timing, like kpikit's)
 
     import kpikit.analysis  # noqa: F401
