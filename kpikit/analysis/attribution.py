@@ -286,12 +286,12 @@ def _channel_codes(channel: pd.Series) -> tuple[np.ndarray, list]:
     >>> codes.tolist(), uniques, codes.dtype.name
     ([0, 1, 0, 2], ['email', '(not set)', 'direct'], 'int8')
     """
+    if not len(channel):
+        return np.zeros(0, dtype=np.int8), []
     arr = as_arrow(channel)
     if arr.null_count:
         arr = arr.fill_null(NOT_SET)
     enc = arr.dictionary_encode()
-    if not len(channel):
-        return np.zeros(0, dtype=np.int8), []
     uniques = enc.chunk(enc.num_chunks - 1).dictionary.to_pylist()  # every chunk shares the whole dictionary
     narrow = np.int8 if len(uniques) <= 127 else np.int16 if len(uniques) <= 32767 else np.int32
     codes = np.empty(len(channel), dtype=narrow)
