@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cache-dir",
         default=None,
         metavar="DIR",
-        help="parsed-exports cache (Parquet): unchanged exports are not parsed again",
+        help="parsed-exports cache (Parquet), one folder per client (it keeps only its newest load): unchanged exports are not parsed again",
     )
     parser.add_argument(
         "--memory-limit",

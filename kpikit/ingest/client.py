@@ -70,7 +70,8 @@ def load_client(
     cache_dir
         Folder of the parsed-exports cache (:mod:`kpikit.ingest.cache`, e.g. the client's
         output folder's ``cache/``): unchanged exports are read back from Parquet instead of
-        parsed again, and a fresh load is written there. None: no cache.
+        parsed again, and a fresh load is written there. A folder keeps only its newest load,
+        so give each client its own. None: no cache.
     memory_limit
         With ``cache_dir``: the out-of-core engine (:func:`kpikit.ingest.cache.open_entry`). The
         touchpoints stay in the cache's Parquet (``model.touchpoints`` reads them only if a view
