@@ -206,7 +206,8 @@ def duckdb_results(con, campaign_map=None):
     return {"counts": counts, "credits": credits}
 
 
-def _child(fn, model, queue):
+def _measured(fn, model):
+    """``fn(model)``'s wall seconds, peak MiB above the RSS at its start, CPU seconds, and its result."""
     _reset_hwm()
     start = _rss_kb("VmRSS")
     r0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -215,7 +216,11 @@ def _child(fn, model, queue):
     elapsed = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-    queue.put((elapsed, (_rss_kb("VmHWM") - start) / 1024, cpu, out))
+    return elapsed, (_rss_kb("VmHWM") - start) / 1024, cpu, out
+
+
+def _child(fn, model, queue):
+    queue.put(_measured(fn, model))
 
 
 def timed(fn, model):
@@ -247,7 +252,18 @@ def check(k, d) -> None:
         assert np.allclose(got.to_numpy(float), want.to_numpy(float), rtol=1e-6), model
 
 
-def _profile_child(model, queue):
+#: The functions of ``build_paths`` the profile reports, by (file, function), in words.
+_PATH_PARTS = {
+    ("_prepare.py", "positions"): "contact lookup (key hashing)",
+    ("attribution.py", "of"): "conversion, lead and opportunity cutoffs",
+    ("attribution.py", "_kept_touches"): "touches kept, orphan and after-conversion counts",
+    ("attribution.py", "_path_order"): "sort by (path, time)",
+    ("algorithms.py", "factorize"): "ids for unknown contact keys",
+}
+
+
+def _profile_steps(model):
+    """Each step's (name, wall s, peak MiB, CPU s), and build_paths' parts' cumulative seconds under cProfile."""
     import cProfile
     import pstats
 
@@ -271,25 +287,15 @@ def _profile_child(model, queue):
         ("7 rule-based models", rules),
         ("markov", lambda m: ATTRIBUTION_MODELS["markov"].credit(state["paths"], params)),
     ]
-    rows = []
-    for name, fn in steps:
-        _reset_hwm()
-        start = _rss_kb("VmRSS")
-        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-        fn(m)
-        wall, r1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
-        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
-        rows.append((name, wall, cpu, (_rss_kb("VmHWM") - start) / 1024))
+    rows = [(name, *_measured(fn, m)[:3]) for name, fn in steps]
     prof = cProfile.Profile()
     prof.runcall(build_paths, m)
-    stats = pstats.Stats(prof).stats
     parts = {}
-    wanted = {("_prepare.py", "positions"), ("attribution.py", "_kept_touches"), ("attribution.py", "_path_order")}
-    wanted |= {("attribution.py", "of"), ("algorithms.py", "factorize")}
-    for (file, _line, func), (_cc, _nc, _tt, cum, _callers) in stats.items():
-        if (Path(file).name, func) in wanted:
-            parts[func] = parts.get(func, 0.0) + cum
-    queue.put((rows, parts))
+    for (file, _line, func), (_cc, _nc, _tt, cum, _callers) in pstats.Stats(prof).stats.items():
+        words = _PATH_PARTS.get((Path(file).name, func))
+        if words:
+            parts[words] = parts.get(words, 0.0) + cum
+    return rows, parts
 
 
 def profile(n_contacts: int, n_touchpoints: int) -> None:
@@ -298,25 +304,13 @@ def profile(n_contacts: int, n_touchpoints: int) -> None:
 
     model = synthetic_model(n_contacts, n_touchpoints, seed=0)
     print(f"model: {model!r}")
-    ctx = mp.get_context("fork")
-    q = ctx.Queue()
-    p = ctx.Process(target=_profile_child, args=(model, q))
-    p.start()
-    rows, parts = q.get()
-    p.join()
-    for name, wall, cpu, peak in rows:
+    rows, parts = timed(_profile_steps, model)[3]
+    for name, wall, peak, cpu in rows:
         print(f"  {name:<38} {wall:6.2f} s wall {cpu:6.2f} s CPU   peak above its start: {peak:6.0f} MiB")
-    print(f"  {'total':<38} {sum(r[1] for r in rows):6.2f} s wall {sum(r[2] for r in rows):6.2f} s CPU")
-    words = {
-        "positions": "contact lookup (key hashing)",
-        "of": "conversion, lead and opportunity cutoffs",
-        "_kept_touches": "touches kept, orphan and after-conversion counts",
-        "_path_order": "sort by (path, time)",
-        "factorize": "ids for unknown contact keys",
-    }
+    print(f"  {'total':<38} {sum(r[1] for r in rows):6.2f} s wall {sum(r[3] for r in rows):6.2f} s CPU")
     print("  build_paths under cProfile (cumulative, main thread):")
-    for func, cum in sorted(parts.items(), key=lambda kv: -kv[1]):
-        print(f"    {words.get(func, func):<52} {cum:6.2f} s")
+    for words, cum in sorted(parts.items(), key=lambda kv: -kv[1]):
+        print(f"    {words:<52} {cum:6.2f} s")
 
 
 def bench(n_contacts: int, n_touchpoints: int, repeat: int, memory_limit: str | None) -> dict:
